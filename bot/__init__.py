@@ -1,0 +1,1 @@
+"""Shortlist: the platform-neutral core of the newsletter community bot."""

@@ -1,0 +1,40 @@
+"""`python -m bot`: read the settings, configure logging, run until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.app import run
+from bot.settings import Settings, SettingsError
+
+
+def main() -> int:
+    load_dotenv(Path.cwd() / ".env")  # the environment wins over the file
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"Configuration error: {error} (see .env.example).", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.logging_level(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        pass
+    except OSError as error:
+        print(f"Shortlist could not start: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""The ballot: suggestions, votes, cycles and the shortlist, the same on every front end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from bot.errors import (
+    BallotClosed,
+    DuplicateSuggestion,
+    InvalidNote,
+    NotCurator,
+    SelfVote,
+    SuggestionLimitReached,
+    UnknownCycle,
+    UnknownSuggestion,
+)
+from bot.models import (
+    Author,
+    CardRef,
+    Cycle,
+    IssueRef,
+    Member,
+    Rollover,
+    Shortlist,
+    Suggested,
+    Suggestion,
+    Tally,
+    VoteChange,
+    VoteOutcome,
+)
+from bot.ports import BallotStore
+from bot.urls import canonical_url, has_control_characters
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE_LENGTH = 280
+
+Clock = Callable[[], datetime]
+TallyListener = Callable[[Tally], Awaitable[None]]
+RolloverListener = Callable[[Rollover], Awaitable[None]]
+_Event = TypeVar("_Event")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def rank(tallies: Iterable[Tally]) -> list[Tally]:
+    """Most votes first; among equals, the earlier suggestion first."""
+    return sorted(tallies, key=lambda tally: (-tally.votes, tally.suggestion.number))
+
+
+def clean_note(note: str) -> str:
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidNote(
+            f"Notes can be at most {MAX_NOTE_LENGTH} characters; yours has {len(note)}."
+        )
+    if has_control_characters(note):
+        raise InvalidNote("Notes can't contain control characters or line breaks.")
+    return note
+
+
+class Ballot:
+    """Applies the ballot's rules; storage keeps the state, front ends render the results.
+
+    Listeners hear about every changed tally (to refresh cards) and every rollover; they
+    should schedule slow work rather than do it inline.
+    """
+
+    def __init__(
+        self, store: BallotStore, *, suggestions_per_member: int, clock: Clock = utcnow
+    ) -> None:
+        self._store = store
+        self._limit = suggestions_per_member
+        self._clock = clock
+        self._tally_listeners: list[TallyListener] = []
+        self._rollover_listeners: list[RolloverListener] = []
+
+    def on_tally_changed(self, listener: TallyListener) -> None:
+        self._tally_listeners.append(listener)
+
+    def on_rollover(self, listener: RolloverListener) -> None:
+        self._rollover_listeners.append(listener)
+
+    async def open_cycle(self) -> Cycle:
+        return await self._store.open_cycle(self._clock())
+
+    async def suggest(self, member: Member, raw_url: str, note: str = "") -> Suggested:
+        """Put a link on the open cycle's ballot.
+
+        A link already on the ballot is refused, unless it came from another platform and this
+        one has no card for it yet: then it comes back with `is_new=False` so the front end can
+        post this platform's card for the same suggestion.
+        """
+        url = canonical_url(raw_url)
+        note = clean_note(note)
+        cycle = await self.open_cycle()
+
+        existing = await self._store.suggestion_by_url(cycle.id, url)
+        if existing is not None:
+            return await self._existing(member, existing)
+
+        if not member.is_curator:
+            made = await self._store.count_suggestions_by(cycle.id, member.platform, member.id)
+            if made >= self._limit:
+                raise SuggestionLimitReached(
+                    f"You've already made {made} suggestions for the next issue, the most one "
+                    "member can make. Votes for other suggestions are always welcome."
+                )
+
+        author = Author(member.platform, member.id, member.name)
+        suggestion, created = await self._store.add_suggestion(
+            cycle.id, url, note, author, self._clock()
+        )
+        if not created:  # the same link arrived concurrently
+            return await self._existing(member, suggestion)
+        log.info("Suggestion #%d %s by %s:%s", suggestion.number, url, member.platform, member.id)
+        return Suggested(suggestion, is_new=True)
+
+    async def _existing(self, member: Member, suggestion: Suggestion) -> Suggested:
+        if member.platform != suggestion.author.platform and not await self._store.has_card(
+            suggestion.id, member.platform
+        ):
+            return Suggested(suggestion, is_new=False)
+        who = "you" if suggestion.author.is_member(member) else suggestion.author.name
+        raise DuplicateSuggestion(
+            f"That link is already on the ballot as #{suggestion.number}, suggested by {who}. "
+            "A vote for it is the way to support it.",
+            suggestion,
+        )
+
+    async def vote(self, member: Member, number: int) -> VoteOutcome:
+        return await self._cast(member, await self._open_suggestion(number), add=True)
+
+    async def unvote(self, member: Member, number: int) -> VoteOutcome:
+        return await self._cast(member, await self._open_suggestion(number), add=False)
+
+    async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
+        """A vote reaction on `card`; None when it isn't a card of the open cycle."""
+        suggestion = await self._open_card_suggestion(card)
+        if suggestion is None:
+            return None
+        return await self._cast(member, suggestion, add=True)
+
+    async def unvote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
+        suggestion = await self._open_card_suggestion(card)
+        if suggestion is None:
+            return None
+        return await self._cast(member, suggestion, add=False)
+
+    async def reconcile_card(self, card: CardRef, reactors: Iterable[Member]) -> Tally | None:
+        """Make the card's platform votes match who reacted, e.g. after the bot was down."""
+        suggestion = await self._open_card_suggestion(card)
+        if suggestion is None:
+            return None
+        voters = {
+            reactor.id
+            for reactor in reactors
+            if reactor.platform == card.platform
+            and not reactor.is_bot
+            and not suggestion.author.is_member(reactor)
+        }
+        changed = await self._store.replace_votes(
+            suggestion.id, card.platform, voters, self._clock()
+        )
+        tally = await self._store.tally(suggestion.id)
+        if changed:
+            await self._tally_changed(tally)
+        return tally
+
+    async def attach_card(self, suggestion: Suggestion, card: CardRef) -> None:
+        await self._store.add_card(suggestion.id, card)
+
+    async def cards_of(self, suggestion: Suggestion) -> list[CardRef]:
+        return await self._store.cards_of(suggestion.id)
+
+    async def open_cards(self, platform: str) -> list[tuple[CardRef, Suggestion]]:
+        return await self._store.open_cards(platform)
+
+    async def withdraw_card(self, card: CardRef) -> Suggestion | None:
+        """A moderator deleted the card: its suggestion leaves the open ballot."""
+        suggestion = await self._open_card_suggestion(card)
+        if suggestion is None:
+            return None
+        await self._store.withdraw(suggestion.id, self._clock())
+        log.info("Suggestion #%d withdrawn: its card %s was deleted", suggestion.number, card)
+        return suggestion
+
+    async def tally(self, suggestion: Suggestion) -> Tally:
+        return await self._store.tally(suggestion.id)
+
+    async def shortlist(
+        self, member: Member, *, limit: int | None = None, cycle_id: int | None = None
+    ) -> Shortlist:
+        require_curator(member)
+        if cycle_id is None:
+            cycle = await self.open_cycle()
+        else:
+            found = await self._store.get_cycle(cycle_id)
+            if found is None:
+                raise UnknownCycle(f"There is no cycle {cycle_id}.")
+            cycle = found
+        ranked = rank(await self._store.tallies(cycle.id))
+        total = len(ranked)
+        if limit is not None:
+            ranked = ranked[: max(limit, 0)]
+        return Shortlist(cycle, tuple(ranked), total)
+
+    async def close_cycle(self, member: Member) -> Rollover:
+        require_curator(member)
+        return await self.rollover()
+
+    async def rollover(self, issue: IssueRef | None = None) -> Rollover:
+        """Freeze the open ballot (for `issue`, when one was published) and open the next."""
+        cycle = await self.open_cycle()
+        result = await self._store.rollover(cycle.id, issue, self._clock())
+        log.info("Cycle %d closed, cycle %d open", result.closed.id, result.opened.id)
+        await _notify(self._rollover_listeners, result)
+        return result
+
+    async def _open_suggestion(self, number: int) -> Suggestion:
+        cycle = await self.open_cycle()
+        suggestion = await self._store.suggestion_by_number(cycle.id, number)
+        if suggestion is None:
+            raise UnknownSuggestion(f"There's no suggestion #{number} for the next issue.")
+        return suggestion
+
+    async def _open_card_suggestion(self, card: CardRef) -> Suggestion | None:
+        suggestion = await self._store.card_suggestion(card)
+        if suggestion is None:
+            return None
+        cycle = await self._store.get_cycle(suggestion.cycle_id)
+        return suggestion if cycle is not None and cycle.is_open else None
+
+    async def _cast(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
+        if member.is_bot:
+            return VoteOutcome(VoteChange.IGNORED, await self._store.tally(suggestion.id))
+        cycle = await self._store.get_cycle(suggestion.cycle_id)
+        if cycle is None or not cycle.is_open:
+            raise BallotClosed(f"The ballot for cycle {suggestion.cycle_id} is closed.")
+        if add:
+            if suggestion.author.is_member(member):
+                raise SelfVote("You can't vote for your own suggestion.")
+            changed = await self._store.add_vote(
+                suggestion.id, member.platform, member.id, self._clock()
+            )
+            change = VoteChange.ADDED if changed else VoteChange.ALREADY_COUNTED
+        else:
+            changed = await self._store.remove_vote(suggestion.id, member.platform, member.id)
+            change = VoteChange.REMOVED if changed else VoteChange.NOT_PRESENT
+        tally = await self._store.tally(suggestion.id)
+        if changed:
+            await self._tally_changed(tally)
+        return VoteOutcome(change, tally)
+
+    async def _tally_changed(self, tally: Tally) -> None:
+        await _notify(self._tally_listeners, tally)
+
+
+async def _notify(listeners: Iterable[Callable[[_Event], Awaitable[None]]], event: _Event) -> None:
+    """A failing listener (a card edit, say) must not undo or hide the change it heard of."""
+    for listener in listeners:
+        try:
+            await listener(event)
+        except Exception:
+            log.exception("Listener %r failed on %r", listener, event)
+
+
+def require_curator(member: Member) -> None:
+    if not member.is_curator:
+        raise NotCurator("Only curators can do that.")

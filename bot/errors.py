@@ -1,0 +1,60 @@
+"""Refusals the core hands back to members, each carrying a message that is safe to show them.
+
+Front ends map `UserFacingError` once, to an ephemeral reply; any other exception is a bug, logged
+with its traceback, and the member only gets a short generic apology.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.models import Suggestion
+
+
+class UserFacingError(Exception):
+    """A request the core refused; `message` is written for the member who made it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidLink(UserFacingError):
+    """The suggested URL can't be suggested (bad scheme, private host, too long, …)."""
+
+
+class InvalidNote(UserFacingError):
+    """The note attached to a suggestion is too long or contains control characters."""
+
+
+class DuplicateSuggestion(UserFacingError):
+    """The link is already on this cycle's ballot; `suggestion` is the one to vote for."""
+
+    def __init__(self, message: str, suggestion: Suggestion) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
+class SuggestionLimitReached(UserFacingError):
+    """The member has made as many suggestions as one cycle allows."""
+
+
+class SelfVote(UserFacingError):
+    """Members can't vote for their own suggestion."""
+
+
+class NotCurator(UserFacingError):
+    """The command is for curators only."""
+
+
+class UnknownSuggestion(UserFacingError):
+    """No suggestion has that number in the cycle."""
+
+
+class UnknownCycle(UserFacingError):
+    """No cycle has that number."""
+
+
+class BallotClosed(UserFacingError):
+    """The suggestion's cycle is closed, so its ballot is frozen."""

@@ -1,0 +1,128 @@
+"""The newsletter's vocabulary as dataclasses: storage returns them, front ends render them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Someone acting on a platform; the front end decides whether they are a curator."""
+
+    platform: str
+    id: str
+    name: str
+    is_curator: bool = False
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who made a suggestion, as stored."""
+
+    platform: str
+    id: str
+    name: str
+
+    def is_member(self, member: Member) -> bool:
+        return self.platform == member.platform and self.id == member.id
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    """The newsletter issue whose publication closed a cycle."""
+
+    title: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """The ballot for one upcoming issue; `id` doubles as its public number."""
+
+    id: int
+    opened_at: datetime
+    closed_at: datetime | None = None
+    issue: IssueRef | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    cycle_id: int
+    number: int
+    url: str
+    note: str
+    author: Author
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    """Where a suggestion's card was posted on a platform: votes are reactions on it."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A suggestion with its votes, in total and per platform."""
+
+    suggestion: Suggestion
+    by_platform: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def votes(self) -> int:
+        return sum(self.by_platform.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Shortlist:
+    """A cycle's suggestions ranked by votes, earlier suggestions first among equals."""
+
+    cycle: Cycle
+    ranked: tuple[Tally, ...]
+    total: int  # suggestions in the cycle, before any limit
+
+
+@dataclass(frozen=True, slots=True)
+class Suggested:
+    """What `/suggest` gave: a new suggestion, or one from another platform needing a card here."""
+
+    suggestion: Suggestion
+    is_new: bool
+
+
+class VoteChange(Enum):
+    ADDED = "added"
+    ALREADY_COUNTED = "already counted"
+    REMOVED = "removed"
+    NOT_PRESENT = "not present"
+    IGNORED = "ignored"  # bot accounts never count
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    change: VoteChange
+    tally: Tally
+
+
+@dataclass(frozen=True, slots=True)
+class Rollover:
+    """A closed cycle and the one opened in its place."""
+
+    closed: Cycle
+    opened: Cycle
+
+
+def votes_label(count: int) -> str:
+    return f"{count} vote" if count == 1 else f"{count} votes"

@@ -1,0 +1,86 @@
+"""Typed settings, read once from the environment (and `.env`) and validated at start-up.
+
+`Settings.from_env` takes any mapping, so tests hand it a plain dict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what it should be."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name = name
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class _Reader:
+    """Reads one setting at a time from a mapping; blank values count as unset."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._environ.get(name, "").strip() or default
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise SettingsError(name, f"must be {bound}, not {value}")
+        return value
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name).upper()
+        if value not in choices:
+            raise SettingsError(name, f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_path: Path = Path("data/bot.sqlite3")
+    log_level: str | None = None  # None: INFO, or WARNING when the console shares the terminal
+    suggestions_per_member: int = 5
+    feed_urls: tuple[str, ...] = ()
+    feed_poll_seconds: int = 900
+    feed_failure_alert_after: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        read = _Reader(environ)
+        return cls(
+            database_path=Path(read.text("DATABASE_PATH", "data/bot.sqlite3")),
+            log_level=read.choice("LOG_LEVEL", _LOG_LEVELS) if read.text("LOG_LEVEL") else None,
+            suggestions_per_member=read.integer("SUGGESTIONS_PER_MEMBER", 5, minimum=1),
+            feed_urls=read.items("FEED_URLS"),
+            feed_poll_seconds=read.integer("FEED_POLL_SECONDS", 900, minimum=10),
+            feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
+        )
+
+    @property
+    def console_mode(self) -> bool:
+        """No platform is configured, so the console is the front end."""
+        return True
+
+    def logging_level(self) -> int:
+        if self.log_level is None:
+            return logging.WARNING if self.console_mode else logging.INFO
+        return int(getattr(logging, self.log_level))

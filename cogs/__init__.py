@@ -1,0 +1,1 @@
+"""Front ends: thin adapters from each platform's events to the core and back."""

@@ -1,0 +1,270 @@
+"""The console front end: the whole bot on stdin/stdout, one command per line.
+
+It is how anyone tries Shortlist with no Discord or Slack account, and how the end-to-end tests
+drive the real process. `/vote` and `/unvote` stand in for reactions on a card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shlex
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.ballot import Ballot
+from bot.errors import UserFacingError
+from bot.export import cycle_title, shortlist_markdown
+from bot.models import Member, Shortlist, Tally, VoteChange, votes_label
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    run: Callable[[str], Awaitable[None]]  # takes the text after the command name
+    help: tuple[tuple[str, str], ...]  # (usage, what it does) for each form
+
+
+class _UsageError(Exception):
+    """The arguments don't fit the command: its help is shown."""
+
+
+class Console:
+    """Runs console commands against the core and writes the replies to `out`."""
+
+    def __init__(self, ballot: Ballot, out: TextIO, *, default_name: str = "guest") -> None:
+        self._ballot = ballot
+        self._out = out
+        self.member = _member(default_name, curator=False)
+        self._commands: dict[str, _Command] = {
+            "/as": _Command(
+                self._as,
+                (("/as <name> [curator]", "act as that member; add 'curator' for a curator"),),
+            ),
+            "/suggest": _Command(
+                self._suggest, (("/suggest <url> [note]", "suggest a link for the next issue"),)
+            ),
+            "/vote": _Command(self._vote, (("/vote <n>", "vote for suggestion #n"),)),
+            "/unvote": _Command(self._unvote, (("/unvote <n>", "take back your vote for #n"),)),
+            "/shortlist": _Command(
+                self._shortlist,
+                (
+                    ("/shortlist [limit]", "curators: this cycle's suggestions ranked by votes"),
+                    ("/shortlist close", "curators: close this cycle's ballot, open the next"),
+                    ("/shortlist cycle <n> [limit]", "curators: show an earlier cycle"),
+                    ("/shortlist export [n]", "curators: a cycle's shortlist as Markdown"),
+                ),
+            ),
+            "/help": _Command(self._help, (("/help", "list the commands"),)),
+            "/quit": _Command(self._quit, (("/quit", "stop the bot"),)),
+        }
+        self.finished = False
+
+    def say(self, text: str) -> None:
+        self._out.write(text.rstrip("\n") + "\n")
+        self._out.flush()
+
+    async def handle(self, line: str) -> None:
+        """Run one command line; every outcome, good or bad, is a reply on `out`."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return
+        name, _, rest = line.partition(" ")
+        command = self._commands.get(name.lower())
+        if command is None:
+            self.say(f"Unknown command {name!r}.")
+            await self._help()
+            return
+        try:
+            await command.run(rest.strip())
+        except _UsageError as error:
+            self.say(f"{error}\n{_help_lines(command.help)}")
+        except UserFacingError as error:
+            self.say(error.message)
+        except Exception:
+            log.exception("Console command failed: %s", name)
+            self.say("Sorry, something went wrong with that command; it has been logged.")
+
+    def prompt(self) -> None:
+        self._out.write(f"{self.member.name}> ")
+        self._out.flush()
+
+    async def _as(self, rest: str) -> None:
+        args = _split(rest)
+        if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() != "curator"):
+            raise _UsageError("Give a member name, optionally followed by 'curator'.")
+        self.member = _member(args[0], curator=len(args) == 2)
+        self.say(f"You are now {self.member.name}{' (curator)' if self.member.is_curator else ''}.")
+
+    async def _suggest(self, rest: str) -> None:
+        url, _, note = rest.partition(" ")
+        if not url:
+            raise _UsageError("Give the link to suggest.")
+        result = await self._ballot.suggest(self.member, url, note)
+        suggestion = result.suggestion
+        self.say(f"Suggested #{suggestion.number}: {suggestion.url}")
+        if suggestion.note:
+            self.say(f"    {suggestion.note}")
+
+    async def _vote(self, rest: str) -> None:
+        outcome = await self._ballot.vote(self.member, _number(rest))
+        if outcome.change is VoteChange.ADDED:
+            self.say(f"Voted for #{_tally_line(outcome.tally)}.")
+        else:
+            self.say(f"You already voted for #{_tally_line(outcome.tally)}.")
+
+    async def _unvote(self, rest: str) -> None:
+        outcome = await self._ballot.unvote(self.member, _number(rest))
+        if outcome.change is VoteChange.REMOVED:
+            self.say(f"Removed your vote for #{_tally_line(outcome.tally)}.")
+        else:
+            self.say(f"You hadn't voted for #{_tally_line(outcome.tally)}.")
+
+    async def _shortlist(self, rest: str) -> None:
+        args = _split(rest)
+        match [arg.lower() for arg in args]:
+            case ["close"]:
+                before = await self._ballot.shortlist(self.member)
+                rollover = await self._ballot.close_cycle(self.member)
+                count = before.total
+                self.say(
+                    f"Closed cycle {rollover.closed.id} with {count} suggestion"
+                    f"{'' if count == 1 else 's'}; its shortlist is frozen. Cycle "
+                    f"{rollover.opened.id} is open for the next issue."
+                )
+            case ["export"] | ["export", _]:
+                cycle_id = _positive(args[1], "cycle") if len(args) == 2 else None
+                shortlist = await self._ballot.shortlist(self.member, cycle_id=cycle_id)
+                self.say(shortlist_markdown(shortlist))
+            case ["cycle", _] | ["cycle", _, _]:
+                cycle_id = _positive(args[1], "cycle")
+                limit = _positive(args[2], "limit") if len(args) == 3 else None
+                shortlist = await self._ballot.shortlist(
+                    self.member, limit=limit, cycle_id=cycle_id
+                )
+                self.say(_render(shortlist))
+            case [] | [_]:
+                limit = _positive(args[0], "limit") if args else None
+                self.say(_render(await self._ballot.shortlist(self.member, limit=limit)))
+            case _:
+                raise _UsageError("That isn't a shortlist option.")
+
+    async def _help(self, rest: str = "") -> None:
+        forms = tuple(form for command in self._commands.values() for form in command.help)
+        self.say("Commands:\n" + _help_lines(forms))
+
+    async def _quit(self, rest: str) -> None:
+        self.finished = True
+
+
+def _help_lines(forms: tuple[tuple[str, str], ...]) -> str:
+    width = max(len(usage) for usage, _ in forms)
+    return "\n".join(f"  {usage:<{width}}  {summary}" for usage, summary in forms)
+
+
+def _member(name: str, *, curator: bool) -> Member:
+    return Member(PLATFORM, name.casefold(), name, is_curator=curator)
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def _number(rest: str) -> int:
+    args = rest.split()
+    if len(args) != 1:
+        raise _UsageError("Give one suggestion number.")
+    return _positive(args[0].lstrip("#"), "suggestion number")
+
+
+def _positive(text: str, what: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise _UsageError(f"The {what} must be a whole number from 1, not {text!r}.")
+    return int(text)
+
+
+def _tally_line(tally: Tally) -> str:
+    return f"{tally.suggestion.number} ({votes_label(tally.votes)})"
+
+
+def _render(shortlist: Shortlist) -> str:
+    plural = "" if shortlist.total == 1 else "s"
+    lines = [f"{cycle_title(shortlist)}: {shortlist.total} suggestion{plural}"]
+    if not shortlist.ranked:
+        lines.append("  No suggestions yet.")
+    for rank, tally in enumerate(shortlist.ranked, start=1):
+        suggestion = tally.suggestion
+        lines.append(
+            f"{rank:>3}. {votes_label(tally.votes):<8} #{suggestion.number} {suggestion.url}"
+        )
+        if suggestion.note:
+            lines.append(f"       {suggestion.note}")
+        split = ", ".join(
+            f"{platform} {count}" for platform, count in sorted(tally.by_platform.items())
+        )
+        suffix = f" · {split}" if len(tally.by_platform) > 1 else ""
+        lines.append(f"       suggested by {suggestion.author.name}{suffix}")
+    if len(shortlist.ranked) < shortlist.total:
+        lines.append(f"  … and {shortlist.total - len(shortlist.ranked)} more.")
+    return "\n".join(lines)
+
+
+async def read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
+    """Lines from `stream`, read on a daemon thread so a blocked read never holds up shutdown.
+
+    (`connect_read_pipe` can't watch a regular file, and the default executor would wait for a
+    pending `readline` at exit.) None marks the end of input.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for line in stream:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return queue
+
+
+class ConsoleFrontEnd:
+    """Reads commands from stdin until end of input or `/quit`."""
+
+    name = PLATFORM
+
+    def __init__(self, ballot: Ballot, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+        self.console = Console(ballot, stdout)
+        self._stdin = stdin
+        self._interactive = stdin.isatty()
+        self._lines: asyncio.Queue[str | None] | None = None
+
+    async def run(self) -> None:
+        self._lines = lines = await read_lines(self._stdin)
+        while not self.console.finished:
+            if self._interactive:
+                self.console.prompt()
+            line = await lines.get()
+            if line is None:
+                break
+            await self.console.handle(line)
+
+    async def stop(self) -> None:
+        """Let the command in progress finish, then end `run`."""
+        self.console.finished = True
+        if self._lines is not None:
+            self._lines.put_nowait(None)

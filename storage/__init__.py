@@ -1,0 +1,6 @@
+"""SQLite storage: one connection, numbered migrations, repositories returning core dataclasses."""
+
+from storage.ballot import SqliteBallotStore
+from storage.database import Database
+
+__all__ = ["Database", "SqliteBallotStore"]

@@ -1,0 +1,132 @@
+"""The SQLite connection: WAL, foreign keys, numbered forward-only migrations, one writer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migration scripts shipped in `storage/migrations`, in order."""
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match["version"]), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [version for version, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"Migrations must be numbered 1, 2, 3… without gaps; found {versions}")
+    return found
+
+
+def to_text(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Database:
+    """One aiosqlite connection shared by the repositories.
+
+    Writes go through `transaction()`, which holds a lock so that two coroutines never
+    interleave statements inside one SQLite transaction.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._write_lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        database = cls(connection, path)
+        try:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await database.migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._connection.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        assert row is not None
+        return int(row[0])
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than `PRAGMA user_version`, all in one transaction."""
+        current = await self.schema_version()
+        pending = [(version, sql) for version, sql in migrations() if version > current]
+        if not pending:
+            return current
+        target = pending[-1][0]
+        # executescript would commit an open transaction first, so the script carries its own.
+        script = "\n".join(
+            ["BEGIN IMMEDIATE;", *(sql for _, sql in pending), f"PRAGMA user_version = {target};"]
+        )
+        async with self._write_lock:
+            try:
+                await self._connection.executescript(script + "\nCOMMIT;")
+            except BaseException:
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                raise
+        log.info("Database %s migrated from version %d to %d", self.path, current, target)
+        return target
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns the rows it changed."""
+        async with (
+            self.transaction() as connection,
+            connection.execute(sql, tuple(params)) as cursor,
+        ):
+            return cursor.rowcount

@@ -1,0 +1,154 @@
+"""The console front end, driven as a real subprocess through stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from pathlib import Path
+
+from tests.process import read_until, run_bot, start_bot
+
+SESSION = """\
+/help
+/as alice
+/suggest https://www.example.com/post/?utm_source=newsletter A great read
+/suggest example.com/post
+/as bob
+/suggest https://example.com/post#intro
+/suggest https://example.com/post
+/suggest ftp://example.com/file
+/suggest http://192.168.0.1/admin
+/suggest https://example.org/x {long_note}
+/suggest https://arxiv.org/pdf/2401.12345v2 attention again
+/vote 1
+/vote 1
+/vote 2
+/shortlist
+/as carol
+/vote 1
+/unvote 2
+/vote 9
+/vote one
+/frobnicate
+/as cora curator
+/shortlist
+/shortlist 1
+/shortlist close
+/shortlist cycle 1
+/shortlist export 1
+/shortlist
+""".format(long_note="n" * 281)
+
+
+async def test_a_piped_session_runs_the_whole_ballot(tmp_path: Path) -> None:
+    result = await run_bot(tmp_path, SESSION)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.splitlines()[0].startswith("Shortlist is running in console mode")
+
+    # suggestions and duplicate merging
+    assert "Suggested #1: https://example.com/post\n    A great read\n" in out
+    assert out.count("already on the ballot as #1, suggested by you.") == 1
+    assert out.count("already on the ballot as #1, suggested by alice.") == 2
+    # refusals
+    assert "Only http and https links can be suggested." in out
+    assert "Links to private or local network addresses can't be suggested." in out
+    assert "Notes can be at most 280 characters; yours has 281." in out
+    assert "Suggested #2: https://arxiv.org/abs/2401.12345" in out
+    # votes
+    assert "Voted for #1 (1 vote)." in out
+    assert "You already voted for #1 (1 vote)." in out
+    assert "You can't vote for your own suggestion." in out
+    assert "Voted for #1 (2 votes)." in out
+    assert "You hadn't voted for #2 (0 votes)." in out
+    assert "There's no suggestion #9 for the next issue." in out
+    assert "The suggestion number must be a whole number from 1, not 'one'." in out
+    assert "Unknown command '/frobnicate'." in out
+    # curators only
+    assert out.count("Only curators can do that.") == 1
+    assert (
+        "Shortlist for the next issue (cycle 1, open): 2 suggestions\n"
+        "  1. 2 votes  #1 https://example.com/post\n"
+        "       A great read\n"
+        "       suggested by alice\n"
+        "  2. 0 votes  #2 https://arxiv.org/abs/2401.12345\n"
+        "       attention again\n"
+        "       suggested by bob\n"
+    ) in out
+    assert "  … and 1 more." in out
+    assert "Closed cycle 1 with 2 suggestions; its shortlist is frozen." in out
+    assert "Shortlist of cycle 1 (closed): 2 suggestions" in out
+    assert (
+        "1. [https://example.com/post](https://example.com/post) (2 votes) — A great read"
+        " — suggested by alice"
+    ) in out
+    assert out.rstrip().endswith(
+        "Shortlist for the next issue (cycle 2, open): 0 suggestions\n  No suggestions yet."
+    )
+    assert "Traceback" not in result.stderr
+
+
+async def test_a_restart_keeps_every_suggestion_vote_and_cycle(tmp_path: Path) -> None:
+    first = await run_bot(
+        tmp_path,
+        "/as alice\n/suggest https://example.com/a\n/as bob\n/vote 1\n"
+        "/as cora curator\n/shortlist close\n/as alice\n/suggest https://example.com/b kept\n",
+    )
+    assert first.returncode == 0, first.stderr
+
+    second = await run_bot(tmp_path, "/as cora curator\n/shortlist\n/shortlist cycle 1\n")
+    assert second.returncode == 0, second.stderr
+    assert "Shortlist for the next issue (cycle 2, open): 1 suggestion\n" in second.stdout
+    assert "#1 https://example.com/b\n       kept\n" in second.stdout
+    assert "Shortlist of cycle 1 (closed): 1 suggestion\n  1. 1 vote   #1" in second.stdout
+
+
+async def test_quit_stops_reading(tmp_path: Path) -> None:
+    result = await run_bot(tmp_path, "/quit\n/help\n")
+    assert result.returncode == 0
+    assert "Commands:" not in result.stdout
+
+
+async def test_sigterm_stops_cleanly_with_the_data_kept(tmp_path: Path) -> None:
+    process = await start_bot(tmp_path)
+    assert process.stdin is not None
+    assert process.stdout is not None
+    await read_until(process.stdout, "console mode")
+    process.stdin.write(b"/suggest https://example.com/kept\n")
+    await process.stdin.drain()
+    await read_until(process.stdout, "Suggested #1")
+
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as raw:
+        assert raw.execute("SELECT url FROM suggestions").fetchall() == [
+            ("https://example.com/kept",)
+        ]
+
+
+async def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    process = await start_bot(tmp_path)
+    assert process.stdout is not None
+    await read_until(process.stdout, "console mode")
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_a_malformed_setting_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    result = await run_bot(tmp_path, "", {"SUGGESTIONS_PER_MEMBER": "lots"})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: SUGGESTIONS_PER_MEMBER must be a whole number, not 'lots'"
+        " (see .env.example)."
+    ]
+
+
+async def test_settings_come_from_the_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SUGGESTIONS_PER_MEMBER=1\n")
+    result = await run_bot(
+        tmp_path, "/suggest https://example.com/a\n/suggest https://example.com/b\n"
+    )
+    assert "You've already made 1 suggestions" in result.stdout
