@@ -7,12 +7,17 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+import aiohttp
+
 from bot.ballot import Ballot
+from bot.fetching import USER_AGENT, FeedFetcher
 from bot.ports import FrontEnd
 from bot.settings import Settings
-from storage import Database, SqliteBallotStore
+from bot.watcher import FeedWatcher
+from storage import Database, SqliteBallotStore, SqliteFeedStore
 
 log = logging.getLogger(__name__)
 
@@ -30,50 +35,74 @@ async def run(
     """Run every configured front end until a signal, `/quit` or the console's end of input."""
     database = await Database.open(settings.database_path)
     try:
-        ballot = Ballot(
-            SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
-        )
-        await ballot.open_cycle()
-        front_ends = _front_ends(settings, ballot, stdin=stdin, stdout=stdout)
-        await _serve(front_ends)
+        async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
+            ballot = Ballot(
+                SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
+            )
+            await ballot.open_cycle()
+            watcher = None
+            if settings.feed_urls:
+                watcher = FeedWatcher(
+                    SqliteFeedStore(database),
+                    ballot,
+                    FeedFetcher(session),
+                    sources=settings.feed_urls,
+                    poll_seconds=settings.feed_poll_seconds,
+                    alert_after=settings.feed_failure_alert_after,
+                )
+            front_ends = _front_ends(settings, ballot, watcher, stdin=stdin, stdout=stdout)
+            await _serve(front_ends, watcher)
     finally:
         await database.close()
         log.info("Stopped")
 
 
 def _front_ends(
-    settings: Settings, ballot: Ballot, *, stdin: TextIO, stdout: TextIO
+    settings: Settings,
+    ballot: Ballot,
+    watcher: FeedWatcher | None,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
 ) -> list[FrontEnd]:
     from cogs.console import ConsoleFrontEnd
 
     print(CONSOLE_BANNER, file=stdout, flush=True)
-    return [ConsoleFrontEnd(ballot, stdin=stdin, stdout=stdout)]
+    console = ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout)
+    if watcher is not None:
+        watcher.add_announcer(console)
+    return [console]
 
 
-async def _serve(front_ends: list[FrontEnd]) -> None:
+async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> None:
+    """Run until a signal or until any front end returns; then stop everything in order."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stopping.set)
 
-    tasks = {
-        asyncio.create_task(front.run(), name=f"front end {front.name}"): front
+    services: dict[asyncio.Task[None], str] = {
+        asyncio.create_task(front.run(), name=f"front end {front.name}"): front.name
         for front in front_ends
     }
+    stops: list[Callable[[], Awaitable[None]]] = [front.stop for front in front_ends]
+    if watcher is not None:
+        services[asyncio.create_task(watcher.run(), name="feed watcher")] = "feed watcher"
+        stops.insert(0, watcher.stop)
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
     try:
-        done, _ = await asyncio.wait({stop_waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
-        for task in tasks.keys() & done:
+        done, _ = await asyncio.wait({stop_waiter, *services}, return_when=asyncio.FIRST_COMPLETED)
+        for task in services.keys() & done:
             if not task.cancelled() and task.exception() is not None:
-                log.error("Front end %s failed", tasks[task].name, exc_info=task.exception())
-        log.info("Stopping: %s", "signal received" if stop_waiter in done else "front end finished")
-        await asyncio.gather(*(front.stop() for front in front_ends), return_exceptions=True)
-        _, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+                log.error("%s failed", services[task], exc_info=task.exception())
+        log.info("Stopping: %s", "signal received" if stop_waiter in done else "input ended")
+        await asyncio.gather(*(stop() for stop in stops), return_exceptions=True)
+        _, late = await asyncio.wait(services, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in late:
-            log.warning("Front end %s did not stop in time; cancelling it", tasks[task].name)
+            log.warning("%s did not stop in time; cancelling it", services[task])
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*services, return_exceptions=True)
     finally:
         stop_waiter.cancel()
         for signum in (signal.SIGINT, signal.SIGTERM):

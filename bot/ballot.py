@@ -214,6 +214,12 @@ class Ballot:
         require_curator(member)
         return await self.rollover()
 
+    async def rollover_for_issue(self, issue: IssueRef) -> Rollover | None:
+        """Close the ballot for a published issue, once: None if that issue already closed one."""
+        if issue.link and await self._store.cycle_closed_by(issue.link) is not None:
+            return None
+        return await self.rollover(issue)
+
     async def rollover(self, issue: IssueRef | None = None) -> Rollover:
         """Freeze the open ballot (for `issue`, when one was published) and open the next."""
         cycle = await self.open_cycle()

@@ -126,3 +126,47 @@ class Rollover:
 
 def votes_label(count: int) -> str:
     return f"{count} vote" if count == 1 else f"{count} votes"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the bot remembers about one configured feed."""
+
+    id: int
+    source: str  # as configured in FEED_URLS
+    fetch_url: str  # where it is fetched now, after permanent redirects
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    failures: int = 0
+    alerted: bool = False
+    disabled_at: datetime | None = None
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A newly published newsletter issue, ready for a front end to render."""
+
+    entry_id: int
+    feed_source: str
+    feed_title: str
+    title: str
+    link: str
+    published: datetime | None
+    summary: str
+    next_cycle: int | None = None  # the cycle now open for suggestions
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An announcement still owed to one channel."""
+
+    announcement: Announcement
+    platform: str
+    channel_id: str
+    last_error: str | None = None

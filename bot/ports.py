@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.models import Author, CardRef, Cycle, IssueRef, Rollover, Suggestion, Tally
+from bot.feeds import FeedEntry
+from bot.models import (
+    Announcement,
+    Author,
+    CardRef,
+    Cycle,
+    Delivery,
+    FeedState,
+    IssueRef,
+    Rollover,
+    Suggestion,
+    Tally,
+)
 
 
 class BallotStore(Protocol):
@@ -14,6 +26,8 @@ class BallotStore(Protocol):
         """The open cycle, opening the first one if there is none yet."""
 
     async def get_cycle(self, cycle_id: int) -> Cycle | None: ...
+
+    async def cycle_closed_by(self, issue_link: str) -> Cycle | None: ...
 
     async def rollover(self, cycle_id: int, issue: IssueRef | None, now: datetime) -> Rollover:
         """Close `cycle_id` (linking `issue`) and open the next cycle, atomically."""
@@ -71,3 +85,81 @@ class FrontEnd(Protocol):
 
     async def stop(self) -> None:
         """Finish in-flight work and make `run` return."""
+
+
+class FeedStore(Protocol):
+    async def feed(self, source: str) -> FeedState | None: ...
+
+    async def add_feed(self, source: str) -> FeedState: ...
+
+    async def save_fetch(
+        self,
+        feed_id: int,
+        *,
+        fetch_url: str,
+        title: str,
+        etag: str | None,
+        last_modified: str | None,
+        body_sha256: str | None,
+        now: datetime,
+    ) -> None:
+        """A successful fetch with a new body: remember its validators; clear any failures."""
+
+    async def clear_failures(self, feed_id: int, now: datetime) -> None: ...
+
+    async def record_failure(self, feed_id: int, error: str, now: datetime) -> FeedState: ...
+
+    async def mark_alerted(self, feed_id: int) -> None: ...
+
+    async def set_disabled(self, feed_id: int, disabled_at: datetime | None) -> None: ...
+
+    async def known_entry(self, feed_id: int, identities: list[tuple[str, str]]) -> int | None:
+        """The id of an entry already seen under any of these identities."""
+
+    async def remember_identities(
+        self, feed_id: int, seen: list[tuple[int, list[tuple[str, str]]]]
+    ) -> None:
+        """Pairs of (entry id, identities): an edited title or link still names the same issue."""
+
+    async def record_entry(
+        self,
+        feed_id: int,
+        entry: FeedEntry,
+        *,
+        announced: bool,
+        targets: Collection[tuple[str, str]],
+        now: datetime,
+    ) -> int:
+        """Store a newly seen entry; if announced, owe it to each (platform, channel) target."""
+
+    async def unrolled_entries(self) -> list[Announcement]:
+        """Announced entries whose cycle rollover has not been done yet."""
+
+    async def mark_rolled(self, entry_id: int) -> None: ...
+
+    async def pending_deliveries(self, since: datetime) -> list[Delivery]: ...
+
+    async def mark_delivered(
+        self, entry_id: int, platform: str, channel_id: str, message_id: str, now: datetime
+    ) -> bool:
+        """False if it had already been marked delivered."""
+
+    async def mark_delivery_failed(
+        self, entry_id: int, platform: str, channel_id: str, error: str
+    ) -> None: ...
+
+
+class Announcer(Protocol):
+    """A front end that posts new issues and tells curators about feed trouble."""
+
+    name: str
+
+    def announce_channels(self) -> Sequence[str]: ...
+
+    async def wait_until_ready(self) -> None:
+        """Return once the platform can post (immediately for the console)."""
+
+    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+        """Post the announcement; return the message's id. Raise to have it retried."""
+
+    async def alert_curators(self, message: str) -> None: ...

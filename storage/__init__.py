@@ -2,5 +2,6 @@
 
 from storage.ballot import SqliteBallotStore
 from storage.database import Database
+from storage.feeds import SqliteFeedStore
 
-__all__ = ["Database", "SqliteBallotStore"]
+__all__ = ["Database", "SqliteBallotStore", "SqliteFeedStore"]

@@ -64,6 +64,12 @@ class SqliteBallotStore:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE id = ?", (cycle_id,))
         return _cycle(row) if row is not None else None
 
+    async def cycle_closed_by(self, issue_link: str) -> Cycle | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM cycles WHERE issue_link = ? ORDER BY id LIMIT 1", (issue_link,)
+        )
+        return _cycle(row) if row is not None else None
+
     async def rollover(self, cycle_id: int, issue: IssueRef | None, now: datetime) -> Rollover:
         async with self._db.transaction() as connection:
             await connection.execute(

@@ -18,8 +18,9 @@ from typing import TextIO
 
 from bot.ballot import Ballot
 from bot.errors import UserFacingError
-from bot.export import cycle_title, shortlist_markdown
-from bot.models import Member, Shortlist, Tally, VoteChange, votes_label
+from bot.models import Announcement, Member, Shortlist, Tally, VoteChange, votes_label
+from bot.text import cycle_title, day, moment, plural, shortlist_markdown
+from bot.watcher import FeedStatus, FeedWatcher
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,16 @@ class _UsageError(Exception):
 class Console:
     """Runs console commands against the core and writes the replies to `out`."""
 
-    def __init__(self, ballot: Ballot, out: TextIO, *, default_name: str = "guest") -> None:
+    def __init__(
+        self,
+        ballot: Ballot,
+        out: TextIO,
+        *,
+        watcher: FeedWatcher | None = None,
+        default_name: str = "guest",
+    ) -> None:
         self._ballot = ballot
+        self._watcher = watcher
         self._out = out
         self.member = _member(default_name, curator=False)
         self._commands: dict[str, _Command] = {
@@ -62,6 +71,8 @@ class Console:
                     ("/shortlist export [n]", "curators: a cycle's shortlist as Markdown"),
                 ),
             ),
+            "/poll": _Command(self._poll, (("/poll", "curators: check the feeds now"),)),
+            "/feed": _Command(self._feed, (("/feed status", "curators: how each feed is doing"),)),
             "/help": _Command(self._help, (("/help", "list the commands"),)),
             "/quit": _Command(self._quit, (("/quit", "stop the bot"),)),
         }
@@ -156,6 +167,39 @@ class Console:
             case _:
                 raise _UsageError("That isn't a shortlist option.")
 
+    async def _poll(self, rest: str) -> None:
+        if rest:
+            raise _UsageError("/poll takes no arguments.")
+        watcher = self._require_watcher()
+        results = await watcher.poll_now(self.member)
+        lines = [f"Checked {plural(len(results), 'feed')}:"]
+        lines += [f"  {result.source}: {result.summary}" for result in results]
+        self.say("\n".join(lines))
+
+    async def _feed(self, rest: str) -> None:
+        if rest.lower() != "status":
+            raise _UsageError("Did you mean /feed status?")
+        watcher = self._require_watcher()
+        self.say("\n".join(_render_status(status) for status in await watcher.status(self.member)))
+
+    def _require_watcher(self) -> FeedWatcher:
+        if self._watcher is None:
+            raise UserFacingError(
+                "No newsletter feed is configured: set FEED_URLS (see .env.example)."
+            )
+        return self._watcher
+
+    def announce(self, announcement: Announcement) -> None:
+        lines = [f"New issue: {announcement.title}"]
+        if announcement.link:
+            lines.append(f"  {announcement.link}")
+        if announcement.published:
+            lines.append(f"  Published {day(announcement.published)}")
+        if announcement.summary:
+            lines.append(f"  {announcement.summary}")
+        lines.append("  Suggestions for the next issue are open: /suggest <url> [note]")
+        self.say("\n".join(lines))
+
     async def _help(self, rest: str = "") -> None:
         forms = tuple(form for command in self._commands.values() for form in command.help)
         self.say("Commands:\n" + _help_lines(forms))
@@ -195,6 +239,29 @@ def _positive(text: str, what: str) -> int:
 
 def _tally_line(tally: Tally) -> str:
     return f"{tally.suggestion.number} ({votes_label(tally.votes)})"
+
+
+def _render_status(status: FeedStatus) -> str:
+    title = f" ({status.title})" if status.title else ""
+    state = (
+        "disabled (/poll tries it again)"
+        if status.disabled
+        else f"next check {moment(status.next_check)}"
+    )
+    lines = [
+        f"Feed {status.source}{title}: {state}",
+        f"  last check: {moment(status.last_check, never='not since start-up')}"
+        f" · last success: {moment(status.last_success)} · issues known: {status.entries}",
+    ]
+    if status.fetch_url != status.source:
+        lines.append(f"  moved permanently to {status.fetch_url}")
+    if status.last_error:
+        lines.append(
+            f"  last error ({moment(status.last_error_at)}): {status.last_error}"
+            + (f" · {plural(status.failures, 'failure')} in a row" if status.failures else "")
+        )
+    lines += [f"  not yet announced in {owed}" for owed in status.undelivered]
+    return "\n".join(lines)
 
 
 def _render(shortlist: Shortlist) -> str:
@@ -243,12 +310,19 @@ async def read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
 
 
 class ConsoleFrontEnd:
-    """Reads commands from stdin until end of input or `/quit`."""
+    """Reads commands from stdin until end of input or `/quit`; prints announcements."""
 
     name = PLATFORM
 
-    def __init__(self, ballot: Ballot, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
-        self.console = Console(ballot, stdout)
+    def __init__(
+        self,
+        ballot: Ballot,
+        *,
+        watcher: FeedWatcher | None = None,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
+        self.console = Console(ballot, stdout, watcher=watcher)
         self._stdin = stdin
         self._interactive = stdin.isatty()
         self._lines: asyncio.Queue[str | None] | None = None
@@ -268,3 +342,16 @@ class ConsoleFrontEnd:
         self.console.finished = True
         if self._lines is not None:
             self._lines.put_nowait(None)
+
+    def announce_channels(self) -> tuple[str, ...]:
+        return (PLATFORM,)
+
+    async def wait_until_ready(self) -> None:
+        return
+
+    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+        self.console.announce(announcement)
+        return f"console-{announcement.entry_id}"
+
+    async def alert_curators(self, message: str) -> None:
+        self.console.say(f"Curators: {message}")

@@ -1,8 +1,22 @@
-"""The shortlist as Markdown, ready to paste into the issue's draft."""
+"""Renderings every front end shares: headings, dates, plurals, the Markdown export."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.models import Shortlist, votes_label
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def moment(when: datetime | None, *, never: str = "never") -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else never
+
+
+def day(when: datetime | None) -> str:
+    return when.strftime("%d %B %Y").lstrip("0") if when is not None else ""
 
 
 def cycle_title(shortlist: Shortlist) -> str:

@@ -1,0 +1,150 @@
+"""Feed parsing: fetched bytes in, plain-text newsletter issues out.
+
+feedparser is synchronous and slow on large HTML-rich feeds, so `parse_feed` is meant to run in a
+worker thread (`asyncio.to_thread`); nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+
+from bot.errors import InvalidLink
+from bot.urls import canonical_url
+
+MAX_TITLE_LENGTH = 200
+MAX_SUMMARY_LENGTH = 300
+
+
+class NotAFeed(Exception):
+    """The bytes held no RSS or Atom channel and no entries."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One newsletter issue as the feed describes it, in plain text."""
+
+    key: str
+    title: str
+    link: str
+    published: datetime | None
+    summary: str
+
+    def identities(self) -> list[tuple[str, str]]:
+        """Every way this issue can be recognised again: its key, its link, its title."""
+        found = [("key", self.key)]
+        if self.link:
+            found.append(("link", link_identity(self.link)))
+        title = title_identity(self.title)
+        if title:
+            found.append(("title", title))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    entries: tuple[FeedEntry, ...]  # newest first
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset({"p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr", "blockquote"})
+    _SKIPPED = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED and self._skipping:
+            self._skipping -= 1
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def plain_text(html: str, limit: int) -> str:
+    """HTML to one line of text: tags stripped, entities decoded, cut at a word near `limit`."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = " ".join("".join(extractor.parts).split())
+    text = "".join(char for char in text if char.isprintable())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def title_identity(title: str) -> str:
+    """Titles compare case-, space- and punctuation-blind ("Issue #12: AI" == "issue 12 — ai")."""
+    return " ".join(re.sub(r"[\W_]+", " ", title.casefold()).split())
+
+
+def link_identity(link: str) -> str:
+    try:
+        return canonical_url(link)
+    except InvalidLink:
+        return link.strip()
+
+
+def _published(entry: Any) -> datetime | None:
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(field)
+        if isinstance(value, time.struct_time):
+            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    return None
+
+
+def _entry(raw: Any) -> FeedEntry | None:
+    title = plain_text(raw.get("title", ""), MAX_TITLE_LENGTH)
+    link = str(raw.get("link", "")).strip()
+    published = _published(raw)
+    summary_html = raw.get("summary", "")
+    if not summary_html and raw.get("content"):
+        summary_html = raw["content"][0].get("value", "")
+    summary = plain_text(summary_html, MAX_SUMMARY_LENGTH)
+    key = str(raw.get("id", "")).strip() or link
+    if not key and title:
+        key = f"{title}|{published.isoformat() if published else ''}"
+    if not key:
+        return None  # nothing to recognise it by next time
+    return FeedEntry(key, title or link or "Untitled issue", link, published, summary)
+
+
+def parse_feed(body: bytes, *, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """Parse RSS 0.9x/1.0/2.0 or Atom; raise `NotAFeed` if the bytes hold neither."""
+    headers = {"content-location": url} if url else {}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers)
+    # bozo also flags recoverable problems: judge by what came out, not by the flag.
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise NotAFeed(
+            f"not an RSS or Atom feed ({problem})" if problem else "not an RSS or Atom feed"
+        )
+    entries = [entry for entry in map(_entry, parsed.entries) if entry is not None]
+    if entries and all(entry.published for entry in entries):
+        entries.sort(key=lambda entry: entry.published or datetime.min, reverse=True)
+    feed_title = plain_text(parsed.feed.get("title", ""), MAX_TITLE_LENGTH)
+    return ParsedFeed(feed_title, tuple(entries))

@@ -1,0 +1,228 @@
+"""Feeds, their entries' identities and announcement deliveries in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from datetime import datetime
+
+from bot.feeds import FeedEntry
+from bot.models import Announcement, Delivery, FeedState
+from storage.database import Database, from_text, to_text
+
+_ANNOUNCEMENT_COLUMNS = (
+    "e.id AS entry_id, f.source AS feed_source, f.title AS feed_title, e.title, e.link,"
+    " e.published_at, e.summary"
+)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return from_text(text) if text else None
+
+
+def _feed(row: sqlite3.Row) -> FeedState:
+    return FeedState(
+        id=row["id"],
+        source=row["source"],
+        fetch_url=row["fetch_url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_sha256=row["body_sha256"],
+        last_success_at=_moment(row["last_success_at"]),
+        last_error=row["last_error"],
+        last_error_at=_moment(row["last_error_at"]),
+        failures=row["failures"],
+        alerted=bool(row["alerted"]),
+        disabled_at=_moment(row["disabled_at"]),
+        entries=row["entries"],
+    )
+
+
+def _announcement(row: sqlite3.Row) -> Announcement:
+    return Announcement(
+        entry_id=row["entry_id"],
+        feed_source=row["feed_source"],
+        feed_title=row["feed_title"],
+        title=row["title"],
+        link=row["link"],
+        published=_moment(row["published_at"]),
+        summary=row["summary"],
+    )
+
+
+class SqliteFeedStore:
+    """Implements `bot.ports.FeedStore`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def feed(self, source: str) -> FeedState | None:
+        row = await self._db.fetch_one(
+            "SELECT f.*, (SELECT COUNT(*) FROM feed_entries e WHERE e.feed_id = f.id) AS entries"
+            " FROM feeds f WHERE f.source = ?",
+            (source,),
+        )
+        return _feed(row) if row is not None else None
+
+    async def add_feed(self, source: str) -> FeedState:
+        await self._db.execute(
+            "INSERT INTO feeds (source, fetch_url) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (source, source),
+        )
+        feed = await self.feed(source)
+        assert feed is not None
+        return feed
+
+    async def save_fetch(
+        self,
+        feed_id: int,
+        *,
+        fetch_url: str,
+        title: str,
+        etag: str | None,
+        last_modified: str | None,
+        body_sha256: str | None,
+        now: datetime,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE feeds SET fetch_url = ?, title = ?, etag = ?, last_modified = ?,"
+            " body_sha256 = ?, last_success_at = ?, failures = 0, alerted = 0, disabled_at = NULL"
+            " WHERE id = ?",
+            (fetch_url, title, etag, last_modified, body_sha256, to_text(now), feed_id),
+        )
+
+    async def clear_failures(self, feed_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE feeds SET failures = 0, alerted = 0, disabled_at = NULL, last_success_at = ?"
+            " WHERE id = ?",
+            (to_text(now), feed_id),
+        )
+
+    async def record_failure(self, feed_id: int, error: str, now: datetime) -> FeedState:
+        await self._db.execute(
+            "UPDATE feeds SET failures = failures + 1, last_error = ?, last_error_at = ?"
+            " WHERE id = ?",
+            (error, to_text(now), feed_id),
+        )
+        row = await self._db.fetch_one("SELECT source FROM feeds WHERE id = ?", (feed_id,))
+        assert row is not None
+        feed = await self.feed(row["source"])
+        assert feed is not None
+        return feed
+
+    async def mark_alerted(self, feed_id: int) -> None:
+        await self._db.execute("UPDATE feeds SET alerted = 1 WHERE id = ?", (feed_id,))
+
+    async def set_disabled(self, feed_id: int, disabled_at: datetime | None) -> None:
+        await self._db.execute(
+            "UPDATE feeds SET disabled_at = ? WHERE id = ?",
+            (to_text(disabled_at) if disabled_at else None, feed_id),
+        )
+
+    async def known_entry(self, feed_id: int, identities: list[tuple[str, str]]) -> int | None:
+        for kind, value in identities:
+            row = await self._db.fetch_one(
+                "SELECT entry_id FROM feed_identities WHERE feed_id = ? AND kind = ? AND value = ?",
+                (feed_id, kind, value),
+            )
+            if row is not None:
+                return int(row[0])
+        return None
+
+    async def remember_identities(
+        self, feed_id: int, seen: list[tuple[int, list[tuple[str, str]]]]
+    ) -> None:
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [
+                    (feed_id, kind, value, entry_id)
+                    for entry_id, identities in seen
+                    for kind, value in identities
+                ],
+            )
+
+    async def record_entry(
+        self,
+        feed_id: int,
+        entry: FeedEntry,
+        *,
+        announced: bool,
+        targets: Collection[tuple[str, str]],
+        now: datetime,
+    ) -> int:
+        published = to_text(entry.published) if entry.published else None
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO feed_entries (feed_id, title, link, published_at, summary, seen_at,"
+                " announced) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    feed_id,
+                    entry.title,
+                    entry.link,
+                    published,
+                    entry.summary,
+                    to_text(now),
+                    announced,
+                ),
+            )
+            entry_id = cursor.lastrowid
+            assert entry_id is not None
+            await connection.executemany(
+                "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(feed_id, kind, value, entry_id) for kind, value in entry.identities()],
+            )
+            if announced:
+                await connection.executemany(
+                    "INSERT INTO deliveries (entry_id, platform, channel_id, created_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(entry_id, platform, channel, to_text(now)) for platform, channel in targets],
+                )
+        return entry_id
+
+    async def unrolled_entries(self) -> list[Announcement]:
+        rows = await self._db.fetch_all(
+            f"SELECT {_ANNOUNCEMENT_COLUMNS} FROM feed_entries e JOIN feeds f ON f.id = e.feed_id"
+            " WHERE e.announced = 1 AND e.cycle_rolled = 0 ORDER BY e.id"
+        )
+        return [_announcement(row) for row in rows]
+
+    async def mark_rolled(self, entry_id: int) -> None:
+        await self._db.execute("UPDATE feed_entries SET cycle_rolled = 1 WHERE id = ?", (entry_id,))
+
+    async def pending_deliveries(self, since: datetime) -> list[Delivery]:
+        rows = await self._db.fetch_all(
+            f"SELECT {_ANNOUNCEMENT_COLUMNS}, d.platform, d.channel_id, d.last_error"
+            " FROM deliveries d JOIN feed_entries e ON e.id = d.entry_id"
+            " JOIN feeds f ON f.id = e.feed_id"
+            " WHERE d.delivered_at IS NULL AND d.created_at >= ?"
+            " ORDER BY e.published_at IS NULL, e.published_at, e.id, d.platform, d.channel_id",
+            (to_text(since),),
+        )
+        return [
+            Delivery(_announcement(row), row["platform"], row["channel_id"], row["last_error"])
+            for row in rows
+        ]
+
+    async def mark_delivered(
+        self, entry_id: int, platform: str, channel_id: str, message_id: str, now: datetime
+    ) -> bool:
+        changed = await self._db.execute(
+            "UPDATE deliveries SET delivered_at = ?, message_id = ?, attempts = attempts + 1,"
+            " last_error = NULL"
+            " WHERE entry_id = ? AND platform = ? AND channel_id = ? AND delivered_at IS NULL",
+            (to_text(now), message_id, entry_id, platform, channel_id),
+        )
+        return changed == 1
+
+    async def mark_delivery_failed(
+        self, entry_id: int, platform: str, channel_id: str, error: str
+    ) -> None:
+        await self._db.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?"
+            " WHERE entry_id = ? AND platform = ? AND channel_id = ?",
+            (error, entry_id, platform, channel_id),
+        )

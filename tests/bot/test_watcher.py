@@ -1,0 +1,499 @@
+"""The feed watcher against real feed XML from a local server and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.ballot import Ballot
+from bot.fetching import FeedFetcher
+from bot.models import Announcement, Member
+from bot.watcher import FeedWatcher, PollResult
+from storage import Database, SqliteBallotStore, SqliteFeedStore
+from tests.feeds import FeedServer, Item, atom, feed_server, issue, rss1, rss2
+
+CURATOR = Member("console", "cora", "Cora", is_curator=True)
+
+
+class RecordingAnnouncer:
+    """A front end at the edge: remembers what it was asked to post; can be made to fail."""
+
+    def __init__(self, name: str = "chat", channels: tuple[str, ...] = ("general",)) -> None:
+        self.name = name
+        self.channels = channels
+        self.posts: list[tuple[str, str]] = []
+        self.announcements: list[Announcement] = []
+        self.alerts: list[str] = []
+        self.failing_channels: set[str] = set()
+
+    def announce_channels(self) -> tuple[str, ...]:
+        return self.channels
+
+    async def wait_until_ready(self) -> None:
+        return
+
+    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+        if channel_id in self.failing_channels:
+            raise PermissionError(f"Missing Access to {channel_id}")
+        self.posts.append((channel_id, announcement.title))
+        self.announcements.append(announcement)
+        return f"message-{len(self.posts)}"
+
+    async def alert_curators(self, message: str) -> None:
+        self.alerts.append(message)
+
+    def titles(self) -> list[str]:
+        return [title for _, title in self.posts]
+
+
+class Bot:
+    """The real watcher, ballot and stores on one SQLite file; `restart()` reopens them."""
+
+    def __init__(self, path: Path, session: aiohttp.ClientSession, sources: list[str]) -> None:
+        self.path = path
+        self.session = session
+        self.sources = sources
+        self.announcer = RecordingAnnouncer()
+        self.fetcher = FeedFetcher(session, timeout=2.0)
+        self.alert_after = 3
+
+    async def start(self) -> None:
+        self.database = await Database.open(self.path)
+        self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
+        self.watcher = FeedWatcher(
+            SqliteFeedStore(self.database),
+            self.ballot,
+            self.fetcher,
+            sources=self.sources,
+            poll_seconds=60,
+            alert_after=self.alert_after,
+        )
+        self.watcher.add_announcer(self.announcer)
+
+    async def restart(self) -> None:
+        await self.database.close()
+        await self.start()
+
+    def alerts(self) -> list[str]:
+        return self.announcer.alerts
+
+    async def poll(self) -> PollResult:
+        [result] = await self.watcher.poll_now(CURATOR)
+        return result
+
+    async def state(self) -> tuple[object, ...]:
+        """Everything a failed poll must leave alone."""
+        rows = []
+        for table in ("feed_entries", "feed_identities", "deliveries", "cycles"):
+            rows.append(
+                tuple(tuple(r) for r in await self.database.fetch_all(f"SELECT * FROM {table}"))
+            )
+        return tuple(rows)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with feed_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+@pytest.fixture
+async def make_bot(
+    tmp_path: Path, session: aiohttp.ClientSession
+) -> AsyncIterator[Callable[[list[str]], Bot]]:
+    started: list[Bot] = []
+
+    def make(sources: list[str]) -> Bot:
+        bot = Bot(tmp_path / "bot.sqlite3", session, sources)
+        started.append(bot)
+        return bot
+
+    yield make
+    for bot in started:
+        await bot.database.close()
+
+
+FORMATS = [rss2, atom, rss1]
+
+
+@pytest.mark.parametrize("render", FORMATS, ids=["rss2", "atom", "rss1"])
+async def test_new_issue_is_announced_exactly_once_across_restarts(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot], render: Callable[[list[Item]], bytes]
+) -> None:
+    served = server.serve("/feed", body=render([issue(2), issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.ballot.suggest(Member("console", "al", "Al"), "https://example.com/a")
+
+    first = await bot.poll()
+    assert first.summary.startswith("first check: 2 existing issues recorded without announcing")
+    assert bot.announcer.posts == []
+
+    served.body = render([issue(3), issue(2), issue(1)])
+    second = await bot.poll()
+    assert second.summary == "announced 1 new issue"
+    assert bot.announcer.titles() == ["Issue #3: Monthly links"]
+    announcement = bot.announcer.announcements[0]
+    assert announcement.link == "https://news.example.com/issues/3"
+    assert announcement.summary == "Ten links for month 3 & a bonus."
+    assert announcement.feed_title == "ML Monthly"
+    assert announcement.next_cycle == 2
+
+    assert (await bot.poll()).summary in {"unchanged since the last check", "no new issues"}
+    await bot.restart()
+    await bot.poll()
+    await bot.poll()
+    assert bot.announcer.titles() == ["Issue #3: Monthly links"]
+
+    closed = await bot.ballot.shortlist(CURATOR, cycle_id=1)
+    assert closed.cycle.issue is not None
+    assert closed.cycle.issue.title == "Issue #3: Monthly links"
+    assert [t.suggestion.url for t in closed.ranked] == ["https://example.com/a"]
+    assert (await bot.ballot.open_cycle()).id == 2
+
+
+async def test_entries_without_guids_are_known_by_link(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    items = [replace(issue(n), guid=None) for n in (2, 1)]
+    served = server.serve("/feed", body=rss2(items))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    served.body = rss2([replace(issue(3), guid=None), *items])
+    await bot.poll()
+    assert bot.announcer.titles() == ["Issue #3: Monthly links"]
+
+
+async def test_reordered_edited_and_migrated_feeds_announce_nothing(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(3), issue(2), issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+
+    served.body = rss2([issue(1), issue(3), issue(2)])  # reordered
+    assert (await bot.poll()).summary == "no new issues"
+    edited = replace(
+        issue(3), summary="<p>Fixed a typo</p>", link=issue(3).link + "?utm_source=rss"
+    )
+    served.body = rss2([edited, issue(2), issue(1)])  # edited in place
+    assert (await bot.poll()).summary == "no new issues"
+    migrated = [issue(n, domain="letters.example.org", guid_prefix="sub") for n in (3, 2, 1)]
+    served.body = atom(migrated)  # moved platform: new guids, domain and format, same issues
+    assert (await bot.poll()).summary == "no new issues"
+    retitled = replace(issue(3), guid="nl-3", title="Issue #3: Monthly links (updated)")
+    served.body = rss2([retitled])
+    await bot.poll()
+    assert bot.announcer.posts == []
+    assert (await bot.ballot.open_cycle()).id == 1
+
+
+async def test_an_empty_feed_deletes_nothing(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(2), issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    before = await bot.state()
+    served.body = rss2([])
+    assert (await bot.poll()).summary == "no new issues"
+    assert await bot.state() == before
+    served.body = rss2([issue(2), issue(1)])
+    await bot.poll()
+    assert bot.announcer.posts == []
+
+
+async def test_backlog_guard_announces_only_the_newest(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+
+    served.body = rss2([issue(n) for n in (6, 5, 4, 3, 2, 1)])
+    result = await bot.poll()
+    assert result.summary.startswith("5 new entries at once")
+    assert bot.announcer.titles() == ["Issue #6: Monthly links"]
+
+    served.body = rss2([issue(n) for n in (9, 8, 7, 6, 5, 4, 3, 2, 1)])
+    await bot.poll()
+    assert bot.announcer.titles()[1:] == [
+        "Issue #7: Monthly links",
+        "Issue #8: Monthly links",
+        "Issue #9: Monthly links",
+    ]  # three at once are all news, oldest first
+    assert (await bot.ballot.open_cycle()).id == 5
+
+
+@pytest.mark.parametrize(
+    ("served", "error"),
+    [
+        (
+            {"body": b"<html><body>Not a feed</body></html>", "content_type": "text/html"},
+            "not an RSS",
+        ),
+        ({"body": b"\x00\xff garbage", "content_type": "application/octet-stream"}, "not an RSS"),
+        ({"body": b"", "status": 200}, "not an RSS"),
+        ({"body": b"oops", "status": 503}, "HTTP 503"),
+        ({"body": b"no", "status": 404}, "HTTP 404"),
+        ({"body": b"x" * (5 * 1024 * 1024 + 1)}, "larger than 5 MB"),
+        ({"body": rss2([issue(9)]), "delay": 3.0}, "timed out"),
+    ],
+    ids=["html", "garbage", "empty-body", "5xx", "404", "huge", "slow"],
+)
+async def test_broken_feeds_change_nothing_and_say_why(
+    server: FeedServer,
+    make_bot: Callable[[list[str]], Bot],
+    served: dict[str, object],
+    error: str,
+) -> None:
+    route = server.serve("/feed", body=rss2([issue(2), issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    before = await bot.state()
+
+    server.serve("/feed", **served)
+    result = await bot.poll()
+    assert result.error is not None
+    assert error in result.error
+    assert await bot.state() == before
+    assert bot.announcer.posts == []
+
+    server.routes["/feed"] = route  # the publisher fixes it
+    assert (await bot.poll()).error is None
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.failures == 0
+
+
+async def test_unreachable_host_is_a_reported_failure(make_bot: Callable[[list[str]], Bot]) -> None:
+    bot = make_bot(["http://127.0.0.1:9/feed"])  # discard port: nothing listens
+    await bot.start()
+    result = await bot.poll()
+    assert result.error is not None
+    assert "could not connect" in result.error
+
+
+async def test_conditional_get_sends_validators_and_skips_work_on_304(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    server.serve(
+        "/feed",
+        body=rss2([issue(1)]),
+        etag='"v1"',
+        last_modified="Sun, 01 Nov 2026 09:00:00 GMT",
+    )
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    assert "If-None-Match" not in server.requests[0][1]
+    state = await bot.state()
+
+    result = await bot.poll()
+    assert result.summary == "not modified since the last check"
+    headers = server.requests[1][1]
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Sun, 01 Nov 2026 09:00:00 GMT"
+    assert await bot.state() == state
+
+
+async def test_no_etag_means_no_if_none_match_and_identical_body_is_skipped(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    server.serve("/feed", body=rss2([issue(1)]), etag="")
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    result = await bot.poll()
+    assert result.summary == "unchanged since the last check"
+    assert all("If-None-Match" not in headers for _, headers in server.requests)
+
+
+async def test_permanent_redirect_updates_the_stored_url(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    server.serve("/old", redirect_to="/new", redirect_status=301)
+    served = server.serve("/new", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/old")])
+    await bot.start()
+    await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.fetch_url == server.url("/new")
+
+    served.body = rss2([issue(2), issue(1)])
+    await bot.poll()
+    assert server.requests[-1][0] == "/new"
+    assert bot.announcer.titles() == ["Issue #2: Monthly links"]
+
+
+async def test_temporary_redirect_keeps_the_stored_url(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    server.serve("/old", redirect_to="/new", redirect_status=302)
+    server.serve("/new", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/old")])
+    await bot.start()
+    await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.fetch_url == server.url("/old")
+
+
+async def test_failures_back_off_alert_once_and_recover(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    good = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+
+    server.serve("/feed", status=502, body=b"bad gateway")
+    delays = []
+    for _ in range(5):
+        await bot.poll()
+        [status] = await bot.watcher.status(CURATOR)
+        assert status.next_check is not None
+        assert status.last_check is not None
+        delays.append(round((status.next_check - status.last_check).total_seconds()))
+    assert delays == [120, 240, 480, 960, 1920]  # 60 s times 2^n
+    assert status.failures == 5
+    assert status.last_error == "HTTP 502 Bad Gateway"
+    assert len(bot.alerts()) == 1
+    assert "failed 3 checks in a row: HTTP 502 Bad Gateway" in bot.alerts()[0]
+
+    server.routes["/feed"] = good
+    await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.failures == 0
+    assert bot.alerts()[-1].endswith("is working again.")
+
+
+async def test_backoff_is_capped_at_six_hours(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    server.serve("/feed", status=500)
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    for _ in range(12):
+        await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.next_check is not None
+    assert status.last_check is not None
+    assert (status.next_check - status.last_check).total_seconds() == 6 * 3600
+
+
+async def test_gone_disables_the_feed_until_a_manual_poll_finds_it(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    good = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    server.serve("/feed", status=410)
+    await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.disabled
+    assert status.next_check is None
+    assert "410 Gone" in bot.alerts()[0]
+
+    await bot.restart()
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.disabled
+
+    server.routes["/feed"] = good
+    await bot.poll()
+    [status] = await bot.watcher.status(CURATOR)
+    assert not status.disabled
+
+
+async def test_a_failed_channel_is_retried_and_never_posted_twice(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    bot.announcer.channels = ("general", "news")
+    bot.announcer.failing_channels = {"news"}
+    await bot.start()
+    await bot.poll()
+    served.body = rss2([issue(2), issue(1)])
+    await bot.poll()
+    assert bot.announcer.posts == [("general", "Issue #2: Monthly links")]
+    [status] = await bot.watcher.status(CURATOR)
+    assert status.undelivered == ("chat news: Missing Access to news",)
+
+    await bot.restart()
+    bot.announcer.failing_channels = set()
+    assert (await bot.poll()).summary == "unchanged since the last check"
+    assert bot.announcer.posts == [
+        ("general", "Issue #2: Monthly links"),
+        ("news", "Issue #2: Monthly links"),
+    ]
+    await bot.restart()
+    served.body = rss2([issue(2), issue(1)], title="ML Monthly (new look)")
+    await bot.poll()
+    assert len(bot.announcer.posts) == 2
+    assert (await bot.ballot.open_cycle()).id == 2
+
+
+async def test_local_file_feeds_work_like_urls(
+    tmp_path: Path, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss2([issue(1)]))
+    bot = make_bot([str(feed)])
+    await bot.start()
+    await bot.poll()
+    feed.write_bytes(rss2([issue(2), issue(1)]))
+    await bot.poll()
+    assert bot.announcer.titles() == ["Issue #2: Monthly links"]
+    feed.unlink()
+    result = await bot.poll()
+    assert result.error == f"no such file: {feed}"
+
+
+async def test_run_polls_on_schedule_and_stops_cleanly(
+    server: FeedServer, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    ballot = Ballot(SqliteBallotStore(database), suggestions_per_member=5)
+    watcher = FeedWatcher(
+        SqliteFeedStore(database),
+        ballot,
+        FeedFetcher(session),
+        sources=[server.url("/feed")],
+        poll_seconds=0.05,
+        alert_after=3,
+    )
+    announcer = RecordingAnnouncer()
+    watcher.add_announcer(announcer)
+    task = asyncio.create_task(watcher.run())
+    try:
+        await _eventually(lambda: len(server.requests) >= 1)
+        served.body = rss2([issue(2), issue(1)])
+        await _eventually(lambda: announcer.titles() == ["Issue #2: Monthly links"])
+    finally:
+        await watcher.stop()
+        await asyncio.wait_for(task, 5)
+        await database.close()
+
+
+async def _eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait for a condition that other tasks make true (polling: they signal nothing)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
