@@ -65,38 +65,51 @@ def _front_ends(
     stdin: TextIO,
     stdout: TextIO,
 ) -> list[FrontEnd]:
-    from cogs.console import ConsoleFrontEnd
+    front_ends: list[FrontEnd] = []
+    if settings.discord is not None:
+        from cogs.discord_bot import DiscordFrontEnd
 
-    print(CONSOLE_BANNER, file=stdout, flush=True)
-    console = ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout)
+        front_ends.append(DiscordFrontEnd(settings.discord, ballot, watcher))
+    if settings.console_mode:
+        from cogs.console import ConsoleFrontEnd
+
+        print(CONSOLE_BANNER, file=stdout, flush=True)
+        front_ends.append(ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout))
     if watcher is not None:
-        watcher.add_announcer(console)
-    return [console]
+        for front_end in front_ends:
+            watcher.add_announcer(front_end)
+    return front_ends
 
 
 async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> None:
-    """Run until a signal or until any front end returns; then stop everything in order."""
+    """Run until a signal or until every front end has returned; then stop everything."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stopping.set)
 
-    services: dict[asyncio.Task[None], str] = {
+    fronts: dict[asyncio.Task[None], str] = {
         asyncio.create_task(front.run(), name=f"front end {front.name}"): front.name
         for front in front_ends
     }
+    services = dict(fronts)
     stops: list[Callable[[], Awaitable[None]]] = [front.stop for front in front_ends]
     if watcher is not None:
         services[asyncio.create_task(watcher.run(), name="feed watcher")] = "feed watcher"
         stops.insert(0, watcher.stop)
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
     try:
-        done, _ = await asyncio.wait({stop_waiter, *services}, return_when=asyncio.FIRST_COMPLETED)
-        for task in services.keys() & done:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("%s failed", services[task], exc_info=task.exception())
-        log.info("Stopping: %s", "signal received" if stop_waiter in done else "input ended")
+        running = set(fronts)
+        while running and not stopping.is_set():
+            done, running = await asyncio.wait(
+                {stop_waiter, *running}, return_when=asyncio.FIRST_COMPLETED
+            )
+            running.discard(stop_waiter)
+            for task in fronts.keys() & done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("%s failed", fronts[task], exc_info=task.exception())
+        log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
         await asyncio.gather(*(stop() for stop in stops), return_exceptions=True)
         _, late = await asyncio.wait(services, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in late:

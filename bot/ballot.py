@@ -190,6 +190,10 @@ class Ballot:
         log.info("Suggestion #%d withdrawn: its card %s was deleted", suggestion.number, card)
         return suggestion
 
+    async def withdraw(self, suggestion: Suggestion) -> None:
+        """Take a suggestion off the ballot (its card could not be posted, say)."""
+        await self._store.withdraw(suggestion.id, self._clock())
+
     async def tally(self, suggestion: Suggestion) -> Tally:
         return await self._store.tally(suggestion.id)
 

@@ -75,18 +75,6 @@ class BallotStore(Protocol):
         """Every card on `platform` whose suggestion is live in the open cycle."""
 
 
-class FrontEnd(Protocol):
-    """A platform adapter the composition root runs alongside the others."""
-
-    name: str
-
-    async def run(self) -> None:
-        """Serve until stopped (or, for the console, until its input ends)."""
-
-    async def stop(self) -> None:
-        """Finish in-flight work and make `run` return."""
-
-
 class FeedStore(Protocol):
     async def feed(self, source: str) -> FeedState | None: ...
 
@@ -163,3 +151,13 @@ class Announcer(Protocol):
         """Post the announcement; return the message's id. Raise to have it retried."""
 
     async def alert_curators(self, message: str) -> None: ...
+
+
+class FrontEnd(Announcer, Protocol):
+    """A platform adapter the composition root runs alongside the others."""
+
+    async def run(self) -> None:
+        """Serve until stopped (or, for the console, until its input ends)."""
+
+    async def stop(self) -> None:
+        """Finish in-flight work and make `run` return."""

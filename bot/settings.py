@@ -47,11 +47,81 @@ class _Reader:
     def items(self, name: str) -> tuple[str, ...]:
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
+    def snowflake(self, name: str) -> int | None:
+        """A Discord id (a positive integer), or None when unset."""
+        raw = self.text(name)
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) == 0:
+            raise SettingsError(
+                name, f"must be a Discord id (a number like 123456789012345678), not {raw!r}"
+            )
+        return int(raw)
+
+    def snowflakes(self, name: str) -> tuple[int, ...]:
+        ids = []
+        for item in self.items(name):
+            if not item.isdigit() or int(item) == 0:
+                raise SettingsError(
+                    name, f"must be comma-separated Discord ids (numbers), but has {item!r}"
+                )
+            ids.append(int(item))
+        return tuple(dict.fromkeys(ids))
+
+    def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        if not raw.lower().startswith(tuple(f"{scheme}://" for scheme in schemes)):
+            raise SettingsError(name, f"must be a {' or '.join(schemes)} URL, not {raw!r}")
+        return raw.rstrip("/")
+
     def choice(self, name: str, choices: tuple[str, ...]) -> str:
         value = self.text(name).upper()
         if value not in choices:
             raise SettingsError(name, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    """Present when DISCORD_TOKEN is set."""
+
+    token: str
+    guild_id: int | None = None
+    announce_channel_ids: tuple[int, ...] = ()
+    suggestions_channel_id: int | None = None
+    curator_role_ids: tuple[int, ...] = ()
+    curator_channel_id: int | None = None
+    announce_role_id: int | None = None
+    vote_emoji: str = "👍"
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+    def __repr__(self) -> str:  # never let the token reach a log line or a traceback
+        return f"DiscordSettings(guild_id={self.guild_id}, token=<hidden>)"
+
+    @classmethod
+    def from_reader(cls, read: _Reader) -> DiscordSettings | None:
+        token = read.text("DISCORD_TOKEN")
+        if not token:
+            return None
+        if any(char.isspace() for char in token) or token.lower().startswith("bot "):
+            raise SettingsError(
+                "DISCORD_TOKEN", "must be the bare bot token (no 'Bot ' prefix or spaces)"
+            )
+        return cls(
+            token=token,
+            guild_id=read.snowflake("DISCORD_GUILD_ID"),
+            announce_channel_ids=read.snowflakes("DISCORD_ANNOUNCE_CHANNEL_IDS"),
+            suggestions_channel_id=read.snowflake("DISCORD_SUGGESTIONS_CHANNEL_ID"),
+            curator_role_ids=read.snowflakes("DISCORD_CURATOR_ROLE_IDS"),
+            curator_channel_id=read.snowflake("DISCORD_CURATOR_CHANNEL_ID"),
+            announce_role_id=read.snowflake("DISCORD_ANNOUNCE_ROLE_ID"),
+            vote_emoji=read.text("VOTE_EMOJI", "👍"),
+            api_base=read.url("DISCORD_API_BASE", ("http", "https")),
+            gateway_url=read.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +132,7 @@ class Settings:
     feed_urls: tuple[str, ...] = ()
     feed_poll_seconds: int = 900
     feed_failure_alert_after: int = 10
+    discord: DiscordSettings | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -73,12 +144,13 @@ class Settings:
             feed_urls=read.items("FEED_URLS"),
             feed_poll_seconds=read.integer("FEED_POLL_SECONDS", 900, minimum=10),
             feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
+            discord=DiscordSettings.from_reader(read),
         )
 
     @property
     def console_mode(self) -> bool:
         """No platform is configured, so the console is the front end."""
-        return True
+        return self.discord is None
 
     def logging_level(self) -> int:
         if self.log_level is None:

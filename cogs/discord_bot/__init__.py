@@ -1,0 +1,5 @@
+"""The Discord front end: slash commands, reaction votes and announcements on discord.py."""
+
+from cogs.discord_bot.frontend import DiscordFrontEnd
+
+__all__ = ["DiscordFrontEnd"]

@@ -1,0 +1,160 @@
+"""The discord.py bot: intents, command tree, error mapping, start-up work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.ballot import Ballot
+from bot.errors import UserFacingError
+from bot.watcher import FeedWatcher
+from cogs.discord_bot.ballot_cog import BallotCog
+from cogs.discord_bot.feed_cog import FeedCog
+from cogs.discord_bot.members import Curators
+from cogs.discord_bot.render import NO_PINGS
+
+log = logging.getLogger(__name__)
+
+# What the bot does in a channel: read it, post cards and announcements, react, read reactions,
+# remove self-votes (Manage Messages; optional, it copes without).
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    read_message_history=True,
+    manage_messages=True,
+)
+GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
+
+
+def intents() -> discord.Intents:
+    """Guilds, reactions and message deletions; nothing privileged."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_reactions = True
+    wanted.guild_messages = True  # MESSAGE_DELETE, so a deleted card withdraws its suggestion
+    return wanted
+
+
+class ShortlistTree(app_commands.CommandTree["ShortlistBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Refusals become the member's ephemeral message; anything else is logged."""
+        cause: BaseException = error
+        if isinstance(error, app_commands.CommandInvokeError):
+            cause = error.original
+        if isinstance(cause, UserFacingError):
+            message = cause.message
+        elif isinstance(cause, app_commands.NoPrivateMessage):
+            message = "Please use this command in a server channel."
+        elif isinstance(cause, app_commands.CheckFailure):
+            message = "Only curators can do that."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("/%s failed", command, exc_info=cause)
+            message = GENERIC_APOLOGY
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+        except discord.HTTPException as failure:
+            log.warning("Could not tell the member about an error: %s", failure)
+
+
+class ShortlistBot(commands.Bot):
+    def __init__(
+        self,
+        ballot: Ballot,
+        watcher: FeedWatcher | None,
+        *,
+        curators: Curators,
+        guild_id: int | None,
+        suggestions_channel_id: int | None,
+        vote_emoji: str,
+        refresh_interval: float = 10.0,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        # A text-only bot: discord.py's warnings about missing voice libraries are noise here.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=ShortlistTree,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.ballot = ballot
+        self.watcher = watcher
+        self.curators = curators
+        self.guild_id = guild_id
+        self.ballot_cog = BallotCog(
+            self,
+            ballot,
+            curators,
+            suggestions_channel_id=suggestions_channel_id,
+            vote_emoji=vote_emoji,
+            refresh_interval=refresh_interval,
+        )
+        self._recovery: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        if self.get_cog(BallotCog.__cog_name__) is None:
+            await self.add_cog(self.ballot_cog)
+            if self.watcher is not None:
+                await self.add_cog(FeedCog(self.watcher, self.curators))
+        await self.sync_commands()
+        if self.application_id is not None:
+            log.info("Invite me with: %s", self.invite_url())
+
+    def invite_url(self) -> str:
+        assert self.application_id is not None
+        return discord.utils.oauth_url(
+            self.application_id,
+            permissions=INVITE_PERMISSIONS,
+            scopes=("bot", "applications.commands"),
+        )
+
+    async def sync_commands(self) -> None:
+        try:
+            if self.guild_id is not None:
+                guild = discord.Object(self.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+        except discord.HTTPException as error:
+            log.error("Could not sync slash commands (the last synced ones stay): %s", error)
+            return
+        log.info(
+            "Synced %d slash commands %s",
+            len(synced),
+            f"to guild {self.guild_id}" if self.guild_id else "globally (may take up to an hour)",
+        )
+
+    async def on_ready(self) -> None:
+        log.info("Connected to Discord as %s in %d servers", self.user, len(self.guilds))
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover(), name="discord vote recovery")
+
+    async def _recover(self) -> None:
+        try:
+            await self.ballot_cog.recover_votes()
+        except Exception:
+            log.exception("Vote recovery failed")
+
+    async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+        await self.ballot_cog.refresher.flush()
+        await super().close()

@@ -1,0 +1,42 @@
+"""/poll and /feed status on Discord."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.watcher import FeedWatcher
+from cogs.discord_bot.members import Curators
+from cogs.discord_bot.render import NO_PINGS, poll_text, status_embed
+
+
+class FeedCog(commands.Cog):
+    """Curators check the newsletter feeds by hand and see how they are doing."""
+
+    feed = app_commands.Group(
+        name="feed",
+        description="Curators: the newsletter feeds",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, watcher: FeedWatcher, curators: Curators) -> None:
+        self.watcher = watcher
+        self.curators = curators
+
+    @app_commands.command(name="poll", description="Curators: check the newsletter feeds now")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def poll(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        results = await self.watcher.poll_now(self.curators.member(interaction))
+        await interaction.followup.send(
+            poll_text(results), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @feed.command(name="status", description="Each feed's last check, last error and next check")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        statuses = await self.watcher.status(self.curators.member(interaction))
+        await interaction.followup.send(embed=status_embed(statuses), ephemeral=True)

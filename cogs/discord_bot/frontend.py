@@ -1,0 +1,126 @@
+"""Discord as a front end of the composition root: run, stop, announce, alert curators."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import aiohttp
+import discord
+import yarl
+
+from bot.ballot import Ballot
+from bot.models import Announcement
+from bot.settings import DiscordSettings
+from bot.watcher import FeedWatcher
+from cogs.discord_bot.client import ShortlistBot
+from cogs.discord_bot.members import Curators
+from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = (5, 15, 60, 300)
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST and gateway traffic to a Discord-compatible server instead."""
+    if api_base is not None:
+        discord.http.Route.BASE = api_base
+    if gateway_url is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DiscordFrontEnd:
+    name = PLATFORM
+
+    def __init__(
+        self,
+        settings: DiscordSettings,
+        ballot: Ballot,
+        watcher: FeedWatcher | None,
+        *,
+        refresh_interval: float = 10.0,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        point_at(settings.api_base, settings.gateway_url)
+        self._settings = settings
+        self.bot = ShortlistBot(
+            ballot,
+            watcher,
+            curators=Curators(settings.curator_role_ids),
+            guild_id=settings.guild_id,
+            suggestions_channel_id=settings.suggestions_channel_id,
+            vote_emoji=settings.vote_emoji,
+            refresh_interval=refresh_interval,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Log in (retrying network faults) and stay connected until `stop()`.
+
+        A rejected token ends this front end with one clear log line; the others keep going.
+        """
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                await self.bot.login(self._settings.token)
+                break
+            except discord.LoginFailure:
+                log.error("Discord rejected DISCORD_TOKEN; check the bot token. Discord is off.")
+                await self.bot.close()
+                return
+            except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
+                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                log.warning("Could not reach Discord (%s); retrying in %d s", error, delay)
+                attempt += 1
+                await self.bot.http.close()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+        if self._stopping.is_set():
+            await self.bot.close()
+            return
+        try:
+            await self.bot.connect(reconnect=True)
+        finally:
+            if not self.bot.is_closed():
+                await self.bot.close()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await self.bot.close()
+
+    # Announcer
+
+    def announce_channels(self) -> tuple[str, ...]:
+        return tuple(str(channel) for channel in self._settings.announce_channel_ids)
+
+    async def wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+        channel = self.bot.get_partial_messageable(int(channel_id))
+        role_id = self._settings.announce_role_id
+        if role_id is None:
+            message = await channel.send(
+                embed=announcement_embed(announcement), allowed_mentions=NO_PINGS
+            )
+        else:
+            message = await channel.send(
+                f"<@&{role_id}>",
+                embed=announcement_embed(announcement),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
+                ),
+            )
+        return str(message.id)
+
+    async def alert_curators(self, message: str) -> None:
+        channel_id = self._settings.curator_channel_id
+        if channel_id is None:
+            log.warning("For the curators (set DISCORD_CURATOR_CHANNEL_ID to post it): %s", message)
+            return
+        await self.bot.get_partial_messageable(channel_id).send(
+            cut(message, 2000), allowed_mentions=NO_PINGS
+        )

@@ -1,0 +1,145 @@
+"""Core results as Discord embeds and text. User-written text is escaped; nothing here pings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.models import Announcement, Author, Shortlist, Tally, votes_label
+from bot.text import cycle_title, day, plural
+from bot.watcher import FeedStatus, PollResult
+
+PLATFORM = "discord"
+BRAND = discord.Colour.from_rgb(88, 101, 242)
+EMBED_DESCRIPTION_LIMIT = 4096
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def escape(text: str) -> str:
+    """Markdown and mentions neutralised: user text shows as written and pings nobody."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def author_text(author: Author) -> str:
+    if author.platform == PLATFORM:
+        return f"<@{author.id}>"  # shown as a mention; embeds and NO_PINGS never notify
+    return f"{escape(author.name)} (on {author.platform.capitalize()})"
+
+
+def split_text(tally: Tally) -> str:
+    if len(tally.by_platform) < 2:
+        return votes_label(tally.votes)
+    parts = " · ".join(
+        f"{platform.capitalize()} {count}" for platform, count in sorted(tally.by_platform.items())
+    )
+    return f"{votes_label(tally.votes)} ({parts})"
+
+
+def card_embed(tally: Tally, emoji: str) -> discord.Embed:
+    suggestion = tally.suggestion
+    embed = discord.Embed(
+        title=cut(f"#{suggestion.number} · {suggestion.url}", 256),
+        url=suggestion.url,
+        description=escape(suggestion.note) or None,
+        colour=BRAND,
+    )
+    embed.add_field(name="Suggested by", value=author_text(suggestion.author), inline=True)
+    embed.add_field(name="Votes", value=split_text(tally), inline=True)
+    embed.set_footer(text=f"React with {emoji} to vote · for the next issue")
+    return embed
+
+
+def shortlist_lines(shortlist: Shortlist) -> list[str]:
+    lines = []
+    for rank, tally in enumerate(shortlist.ranked, start=1):
+        suggestion = tally.suggestion
+        line = f"**{rank}.** {split_text(tally)} · #{suggestion.number} <{suggestion.url}>"
+        if suggestion.note:
+            line += f" — {escape(cut(suggestion.note, 280))}"
+        lines.append(f"{line} — {author_text(suggestion.author)}")
+    return lines
+
+
+def shortlist_embed(shortlist: Shortlist) -> tuple[discord.Embed, bool]:
+    """The ranked list in one embed; True if it had to be cut (send the full list as a file)."""
+    lines = shortlist_lines(shortlist) or ["No suggestions yet."]
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > EMBED_DESCRIPTION_LIMIT - 100:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    missing = shortlist.total - len(kept) if shortlist.ranked else 0
+    truncated = len(kept) < len(lines)
+    if missing > 0:
+        kept.append(f"… and {missing} more" + (" (full list attached)" if truncated else ""))
+    embed = discord.Embed(
+        title=cut(cycle_title(shortlist), 256), description="\n".join(kept), colour=BRAND
+    )
+    embed.set_footer(
+        text=f"{plural(shortlist.total, 'suggestion')} · ranked by votes, ties to the earlier one"
+    )
+    return embed, truncated
+
+
+def announcement_embed(announcement: Announcement) -> discord.Embed:
+    embed = discord.Embed(
+        title=cut(f"New issue: {announcement.title}", 256),
+        url=announcement.link or None,
+        description=escape(announcement.summary) or None,
+        colour=BRAND,
+        timestamp=announcement.published,
+    )
+    if announcement.feed_title:
+        embed.set_author(name=cut(announcement.feed_title, 256))
+    if announcement.published:
+        embed.add_field(name="Published", value=day(announcement.published), inline=True)
+    embed.add_field(
+        name="Next issue",
+        value="Suggestions are open: use `/suggest` to propose a link, and vote on the cards.",
+        inline=False,
+    )
+    return embed
+
+
+def poll_text(results: list[PollResult]) -> str:
+    lines = [f"Checked {len(results)} feed{'' if len(results) == 1 else 's'}:"]
+    lines += [f"• `{cut(result.source, 200)}`: {escape(result.summary)}" for result in results]
+    return "\n".join(lines)
+
+
+def status_embed(statuses: list[FeedStatus]) -> discord.Embed:
+    embed = discord.Embed(title="Feed status", colour=BRAND)
+    if not statuses:
+        embed.description = "No feeds are configured (FEED_URLS)."
+    for status in statuses[:25]:
+        lines = [
+            f"Last check: {_when(status.last_check, 'not since start-up')}",
+            f"Last success: {_when(status.last_success, 'never')}",
+            "Next check: disabled (410 Gone; /poll tries again)"
+            if status.disabled
+            else f"Next check: {_when(status.next_check, 'soon')}",
+            f"Issues known: {status.entries}",
+        ]
+        if status.fetch_url != status.source:
+            lines.append(f"Moved to: `{cut(status.fetch_url, 200)}`")
+        if status.last_error:
+            lines.append(
+                f"Last error: {escape(cut(status.last_error, 200))} ({status.failures} in a row)"
+            )
+        lines += [
+            f"Not yet announced in {escape(cut(owed, 150))}" for owed in status.undelivered[:5]
+        ]
+        name = cut(f"{status.title or 'Feed'} — {status.source}", 256)
+        embed.add_field(name=name, value=cut("\n".join(lines), 1024), inline=False)
+    return embed
+
+
+def _when(moment: datetime | None, otherwise: str) -> str:
+    return discord.utils.format_dt(moment, "R") if moment is not None else otherwise

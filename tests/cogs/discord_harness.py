@@ -1,0 +1,84 @@
+"""A real ShortlistBot on a real SQLite file, its HTTP captured at discord.py's choke points."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.ballot import Ballot
+from bot.models import Member
+from bot.settings import DiscordSettings
+from cogs.discord_bot import DiscordFrontEnd
+from storage import Database, SqliteBallotStore
+from tests.fake_discord import (
+    ANNOUNCE_ID,
+    CURATOR_CHANNEL_ID,
+    CURATOR_ROLE_ID,
+    GUILD_ID,
+    SUGGESTIONS_ID,
+    TOKEN,
+    FakeDiscordAPI,
+    guild_create,
+    ready,
+)
+
+CURATOR = Member("discord", "1", "owner", is_curator=True)
+_HANDLERS = ("CommandTree-invoker", "discord.py:", "discord vote recovery")
+_CARD_EDITS = ("refresh card",)
+
+
+async def settle(*, cards: bool = True) -> None:
+    """Wait for the tasks discord.py and the bot start for events (and, with `cards`, the
+    debounced card edits they schedule)."""
+    names = _HANDLERS + _CARD_EDITS if cards else _HANDLERS
+    for _ in range(100):
+        current = asyncio.current_task()
+        busy = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(names)
+        ]
+        if not busy:
+            return
+        await asyncio.wait(busy, timeout=5)
+    raise AssertionError("the bot never settled")
+
+
+class DiscordHarness:
+    def __init__(self, path: Path, api: FakeDiscordAPI, **settings: Any) -> None:
+        self.path = path
+        self.api = api
+        self.settings = DiscordSettings(
+            token=TOKEN,
+            guild_id=GUILD_ID,
+            announce_channel_ids=(ANNOUNCE_ID,),
+            suggestions_channel_id=SUGGESTIONS_ID,
+            curator_role_ids=(CURATOR_ROLE_ID,),
+            curator_channel_id=CURATOR_CHANNEL_ID,
+            **settings,
+        )
+
+    async def start(self) -> None:
+        self.database = await Database.open(self.path)
+        self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
+        self.front = DiscordFrontEnd(
+            self.settings, self.ballot, None, refresh_interval=0.2, guild_ready_timeout=0.01
+        )
+        self.bot = self.front.bot
+        await self.bot.login(TOKEN)
+        self.gateway("READY", ready())
+        self.gateway("GUILD_CREATE", guild_create())
+        await asyncio.wait_for(self.bot.wait_until_ready(), 5)
+        await settle()
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        await self.database.close()
+
+    def gateway(self, event: str, data: dict[str, Any]) -> None:
+        self.bot._connection.parsers[event](data)
+
+    async def send(self, event: str, data: dict[str, Any], *, cards: bool = True) -> None:
+        self.gateway(event, data)
+        await settle(cards=cards)

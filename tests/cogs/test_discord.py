@@ -1,0 +1,357 @@
+"""The Discord front end: real discord.py objects, real gateway payloads, REST captured."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import discord
+import pytest
+
+from bot.models import Announcement, Member
+from cogs.discord_bot.client import INVITE_PERMISSIONS, intents
+from storage import Database
+from tests.cogs.discord_harness import CURATOR as CURATOR_MEMBER
+from tests.cogs.discord_harness import DiscordHarness, settle
+from tests.fake_discord import (
+    ANNOUNCE_ID,
+    ANNOUNCE_ROLE_ID,
+    APP_ID,
+    CURATOR_CHANNEL_ID,
+    CURATOR_ROLE_ID,
+    GUILD_ID,
+    MANAGE_GUILD,
+    SUGGESTIONS_ID,
+    FakeDiscordAPI,
+    member,
+    option,
+    reaction,
+    slash,
+    subcommand,
+)
+
+ALICE = member(11, "alice")
+BOB = member(12, "bob")
+CAROL = member(13, "carol")
+ROBOT = member(14, "robot", bot=True)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, api: FakeDiscordAPI) -> AsyncIterator[DiscordHarness]:
+    running = DiscordHarness(tmp_path / "bot.sqlite3", api)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_login_syncs_the_commands_to_the_guild(harness: DiscordHarness) -> None:
+    [sync] = harness.api.find("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    commands = {command["name"]: command for command in sync.json}
+    assert set(commands) == {"suggest", "shortlist"}
+    assert commands["suggest"]["default_member_permissions"] is None
+    assert commands["shortlist"]["default_member_permissions"] == MANAGE_GUILD
+    assert {o["name"] for o in commands["shortlist"]["options"]} == {"show", "export", "close"}
+    suggest_options = {o["name"]: o["required"] for o in commands["suggest"]["options"]}
+    assert suggest_options == {"url": True, "note": False}
+
+
+def _card_id(api: FakeDiscordAPI, n: int = 0) -> str:
+    posts = api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")
+    return str(api.messages_by_call(posts[n])["id"])
+
+
+async def _suggest(
+    harness: DiscordHarness, who: dict[str, object], url: str, note: str = ""
+) -> str:
+    options = [option("url", url)] + ([option("note", note)] if note else [])
+    await harness.send("INTERACTION_CREATE", slash("suggest", options, invoker=who))
+    return _last_followup(harness.api)
+
+
+def _last_followup(api: FakeDiscordAPI) -> str:
+    followups = api.find("POST", f"/webhooks/{APP_ID}/")
+    assert followups, "no followup was sent"
+    body = followups[-1].json
+    assert body["flags"] & 64, "replies to members are ephemeral"
+    return str(body.get("content", ""))
+
+
+async def test_suggest_defers_posts_a_card_and_answers_privately(harness: DiscordHarness) -> None:
+    reply = await _suggest(
+        harness, ALICE, "https://www.example.com/post/?utm_source=x", "Great @everyone"
+    )
+    api = harness.api
+
+    [callback] = api.find("POST", "/interactions/")
+    assert callback.json["type"] == 5  # deferred, thinking
+    assert callback.json["data"]["flags"] == 64  # ephemeral
+
+    [post] = api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")
+    assert post.json["allowed_mentions"] == {"parse": []}
+    [embed] = post.json["embeds"]
+    assert embed["title"] == "#1 · https://example.com/post"
+    assert embed["url"] == "https://example.com/post"
+    assert embed["description"] == "Great @\u200beveryone"
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert fields == {"Suggested by": "<@11>", "Votes": "0 votes"}
+    card_id = api.messages_by_call(post)["id"]
+
+    [react] = api.find("PUT", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/")
+    assert react.path.endswith("/@me")
+    assert reply.startswith("Suggested #1 for the next issue: https://discord.com/channels/")
+    assert reply.endswith(f"/{SUGGESTIONS_ID}/{card_id}")
+
+
+async def test_a_refused_link_says_why_and_stores_nothing(harness: DiscordHarness) -> None:
+    reply = await _suggest(harness, ALICE, "http://192.168.0.1/admin")
+    assert reply == "Links to private or local network addresses can't be suggested."
+    assert harness.api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages") == []
+    shortlist = await harness.ballot.shortlist(CURATOR_MEMBER)
+    assert shortlist.total == 0
+
+
+async def test_a_duplicate_points_at_the_existing_card(harness: DiscordHarness) -> None:
+    await _suggest(harness, ALICE, "https://example.com/post")
+    card_id = _card_id(harness.api)
+    reply = await _suggest(harness, BOB, "example.com/post#comments")
+    assert reply.startswith("That link is already on the ballot as #1, suggested by Alice.")
+    assert reply.endswith(f"/{SUGGESTIONS_ID}/{card_id}")
+    assert len(harness.api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")) == 1
+
+
+async def test_reactions_count_once_per_member_and_the_card_catches_up(
+    harness: DiscordHarness,
+) -> None:
+    await _suggest(harness, ALICE, "https://example.com/post")
+    card_id = _card_id(harness.api)
+
+    burst = [
+        ("MESSAGE_REACTION_ADD", reaction(BOB, 12, card_id)),
+        ("MESSAGE_REACTION_ADD", reaction(BOB, 12, card_id)),  # a replayed event
+        ("MESSAGE_REACTION_ADD", reaction(CAROL, 13, card_id)),
+        ("MESSAGE_REACTION_ADD", reaction(ROBOT, 14, card_id)),
+        ("MESSAGE_REACTION_ADD", reaction(CAROL, 13, card_id, emoji="🎉")),
+        ("MESSAGE_REACTION_REMOVE", reaction(None, 13, card_id)),
+    ]
+    for event, data in burst:
+        await harness.send(event, data, cards=False)
+    await settle()
+
+    tally = (await harness.ballot.shortlist(CURATOR_MEMBER)).ranked[0]
+    assert tally.votes == 1
+
+    edits = harness.api.find("PATCH", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}")
+    assert 1 <= len(edits) <= 2  # a burst of changes, debounced
+    fields = {f["name"]: f["value"] for f in edits[-1].json["embeds"][0]["fields"]}
+    assert fields["Votes"] == "1 vote"  # ends on the true count
+
+
+async def test_a_self_vote_is_not_counted_and_its_reaction_removed(harness: DiscordHarness) -> None:
+    await _suggest(harness, ALICE, "https://example.com/post")
+    card_id = _card_id(harness.api)
+    await harness.send("MESSAGE_REACTION_ADD", reaction(ALICE, 11, card_id))
+    assert (await harness.ballot.shortlist(CURATOR_MEMBER)).ranked[0].votes == 0
+    [removal] = harness.api.find(
+        "DELETE", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/"
+    )
+    assert removal.path.endswith("/11")
+
+
+async def test_deleting_a_card_withdraws_the_suggestion(harness: DiscordHarness) -> None:
+    await _suggest(harness, ALICE, "https://example.com/post")
+    card_id = _card_id(harness.api)
+    await harness.send(
+        "MESSAGE_DELETE",
+        {"id": card_id, "channel_id": str(SUGGESTIONS_ID), "guild_id": str(GUILD_ID)},
+    )
+    assert (await harness.ballot.shortlist(CURATOR_MEMBER)).total == 0
+
+
+async def test_votes_made_while_down_are_recovered_at_start(
+    tmp_path: Path,
+    api: FakeDiscordAPI,
+) -> None:
+    first = DiscordHarness(tmp_path / "bot.sqlite3", api)
+    await first.start()
+    await _suggest(first, ALICE, "https://example.com/a")
+    await _suggest(first, ALICE, "https://example.com/b")
+    await _suggest(first, ALICE, "https://example.com/c")
+    card_a, card_b, card_c = (_card_id(api, n) for n in range(3))
+    await first.send("MESSAGE_REACTION_ADD", reaction(BOB, 12, card_a))
+    await first.stop()
+
+    # While the bot is down: Bob takes his vote back, 150 members vote for b, c is deleted.
+    api.unreact(card_a, 12)
+    api.react(card_a, ALICE["user"])  # a self-vote does not count
+    for n in range(150):
+        api.react(card_b, member(1000 + n, f"reader{n}")["user"])
+    api.react(card_b, ROBOT["user"])
+    del api.messages[card_c]
+
+    second = DiscordHarness(tmp_path / "bot.sqlite3", api)
+    await second.start()
+    try:
+        votes = {
+            t.suggestion.url: t.votes
+            for t in (await second.ballot.shortlist(CURATOR_MEMBER)).ranked
+        }
+        assert votes == {"https://example.com/a": 0, "https://example.com/b": 150}
+        pages = api.find("GET", f"/channels/{SUGGESTIONS_ID}/messages/{card_b}/reactions/")
+        assert [call.params.get("after") for call in pages if call.params.get("type") == "0"] == [
+            None,
+            "1098",  # robot (14), then readers 1000 to 1098
+        ]
+    finally:
+        await second.stop()
+
+
+CURATOR_BY_ROLE = member(20, "cora", roles=(CURATOR_ROLE_ID,))
+
+
+async def test_shortlist_is_for_curators_only(harness: DiscordHarness) -> None:
+    await _suggest(harness, ALICE, "https://example.com/a")
+    shortlist = slash("shortlist", [subcommand("show")], invoker=BOB)
+    await harness.send("INTERACTION_CREATE", shortlist)
+    assert _last_followup(harness.api) == "Only curators can do that."
+
+    by_permission = slash("shortlist", [subcommand("show")], invoker=BOB, permissions=MANAGE_GUILD)
+    await harness.send("INTERACTION_CREATE", by_permission)
+    embed = harness.api.find("POST", f"/webhooks/{APP_ID}/")[-1].json["embeds"][0]
+    assert embed["title"] == "Shortlist for the next issue (cycle 1, open)"
+
+
+async def test_shortlist_ranks_and_closes_and_exports(harness: DiscordHarness) -> None:
+    await _suggest(harness, ALICE, "https://example.com/a", "first")
+    await _suggest(harness, BOB, "https://example.com/b", "*second* <@&900000000000000021>")
+    card_b = _card_id(harness.api, 1)
+    await harness.send("MESSAGE_REACTION_ADD", reaction(CAROL, 13, card_b))
+
+    show = slash(
+        "shortlist", [subcommand("show", [option("limit", 5, 4)])], invoker=CURATOR_BY_ROLE
+    )
+    await harness.send("INTERACTION_CREATE", show)
+    followup = harness.api.find("POST", f"/webhooks/{APP_ID}/")[-1]
+    assert followup.json["allowed_mentions"] == {"parse": []}
+    lines = followup.json["embeds"][0]["description"].splitlines()
+    assert lines == [
+        "**1.** 1 vote · #2 <https://example.com/b> — "
+        "\\*second\\* <@\u200b&900000000000000021> — <@12>",
+        "**2.** 0 votes · #1 <https://example.com/a> — first — <@11>",
+    ]
+
+    await harness.send(
+        "INTERACTION_CREATE", slash("shortlist", [subcommand("close")], invoker=CURATOR_BY_ROLE)
+    )
+    assert _last_followup(harness.api).startswith("Closed cycle 1 with 2 suggestions")
+    await harness.send("MESSAGE_REACTION_ADD", reaction(ALICE, 11, card_b))  # frozen now
+    closed = await harness.ballot.shortlist(CURATOR_MEMBER, cycle_id=1)
+    assert [t.votes for t in closed.ranked] == [1, 0]
+
+    export = slash(
+        "shortlist", [subcommand("export", [option("cycle", 1, 4)])], invoker=CURATOR_BY_ROLE
+    )
+    await harness.send("INTERACTION_CREATE", export)
+    followup = harness.api.find("POST", f"/webhooks/{APP_ID}/")[-1]
+    assert followup.files == ["shortlist-cycle-1.md"]
+
+
+async def test_a_long_shortlist_fits_the_embed_and_attaches_the_rest(
+    harness: DiscordHarness,
+) -> None:
+    curator = Member("discord", "20", "cora", is_curator=True)
+    for n in range(60):
+        await harness.ballot.suggest(curator, f"https://example.com/{n}", "x" * 200)
+    show = slash("shortlist", [subcommand("show")], invoker=CURATOR_BY_ROLE)
+    await harness.send("INTERACTION_CREATE", show)
+    followup = harness.api.find("POST", f"/webhooks/{APP_ID}/")[-1]
+    description = followup.json["embeds"][0]["description"]
+    assert len(description) <= 4096
+    assert description.splitlines()[-1].endswith("more (full list attached)")
+    assert followup.files == ["shortlist-cycle-1.md"]
+
+
+async def test_a_card_that_cannot_be_posted_saves_nothing(harness: DiscordHarness) -> None:
+    harness.api.forbidden_channels.add(str(SUGGESTIONS_ID))
+    reply = await _suggest(harness, ALICE, "https://example.com/a")
+    assert reply.startswith(f"I couldn't post the suggestion card in <#{SUGGESTIONS_ID}>")
+    assert reply.endswith("nothing was saved.")
+    assert (await harness.ballot.shortlist(CURATOR_MEMBER)).total == 0
+    harness.api.forbidden_channels.clear()
+    assert (await _suggest(harness, ALICE, "https://example.com/a")).startswith("Suggested #2")
+
+
+async def test_an_unexpected_failure_gets_a_short_apology_and_a_log(
+    harness: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await harness.database.close()  # the database vanishes under the bot
+    reply = await _suggest(harness, ALICE, "https://example.com/a")
+    assert reply == "Sorry, something went wrong on my side; it has been logged."
+    assert "/suggest failed" in caplog.text
+    harness.database = await Database.open(harness.path)  # for the fixture's clean-up
+
+
+async def test_announcements_embed_the_issue_and_ping_only_the_role(
+    tmp_path: Path,
+    api: FakeDiscordAPI,
+) -> None:
+    harness = DiscordHarness(tmp_path / "bot.sqlite3", api, announce_role_id=ANNOUNCE_ROLE_ID)
+    await harness.start()
+    try:
+        announcement = Announcement(
+            entry_id=1,
+            feed_source="https://news.example.com/feed",
+            feed_title="ML Monthly",
+            title="Issue #12: Agents",
+            link="https://news.example.com/12",
+            published=datetime(2026, 11, 1, 9, tzinfo=UTC),
+            summary="Ten links on agents & @everyone",
+            next_cycle=2,
+        )
+        message_id = await harness.front.announce(str(ANNOUNCE_ID), announcement)
+        [post] = api.find("POST", f"/channels/{ANNOUNCE_ID}/messages")
+        assert message_id == api.messages_by_call(post)["id"]
+        assert post.json["content"] == f"<@&{ANNOUNCE_ROLE_ID}>"
+        assert post.json["allowed_mentions"] == {"parse": [], "roles": [ANNOUNCE_ROLE_ID]}
+        [embed] = post.json["embeds"]
+        assert embed["title"] == "New issue: Issue #12: Agents"
+        assert embed["url"] == "https://news.example.com/12"
+        assert embed["description"] == "Ten links on agents & @\u200beveryone"
+        assert "/suggest" in embed["fields"][-1]["value"]
+
+        await harness.front.alert_curators("The feed is failing")
+        [alert] = api.find("POST", f"/channels/{CURATOR_CHANNEL_ID}/messages")
+        assert alert.json["content"] == "The feed is failing"
+        assert alert.json["allowed_mentions"] == {"parse": []}
+    finally:
+        await harness.stop()
+
+
+async def test_a_missing_announce_permission_raises_for_a_retry(harness: DiscordHarness) -> None:
+    harness.api.forbidden_channels.add(str(ANNOUNCE_ID))
+    announcement = Announcement(1, "feed", "ML", "Issue", "https://n.example.com/1", None, "")
+    with pytest.raises(discord.Forbidden):
+        await harness.front.announce(str(ANNOUNCE_ID), announcement)
+
+
+def test_the_invite_asks_for_the_scopes_and_permissions_it_needs() -> None:
+    url = urlsplit(
+        discord.utils.oauth_url(
+            APP_ID, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+        )
+    )
+    query = dict(parse_qsl(url.query))
+    assert query["scope"] == "bot applications.commands"
+    permissions = discord.Permissions(int(query["permissions"]))
+    assert permissions.send_messages
+    assert permissions.add_reactions
+    assert permissions.embed_links
+    assert not permissions.administrator
+    assert not permissions.mention_everyone
+    assert (
+        intents().value
+        == discord.Intents(guilds=True, guild_reactions=True, guild_messages=True).value
+    )
+    assert not intents().message_content
+    assert not intents().members
