@@ -27,13 +27,12 @@ def main() -> int:
         stream=sys.stderr,
     )
     try:
-        asyncio.run(run(settings))
+        return asyncio.run(run(settings))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
-        pass
+        return 0
     except OSError as error:
         print(f"Shortlist could not start: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

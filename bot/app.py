@@ -13,6 +13,7 @@ from typing import TextIO
 import aiohttp
 
 from bot.ballot import Ballot
+from bot.errors import FrontEndUnavailable
 from bot.fetching import USER_AGENT, FeedFetcher
 from bot.ports import FrontEnd
 from bot.settings import Settings
@@ -29,10 +30,11 @@ CONSOLE_BANNER = (
 )
 
 
-async def run(
-    settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
-) -> None:
-    """Run every configured front end until a signal, `/quit` or the console's end of input."""
+async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Run every configured front end until a signal, `/quit` or the console's end of input.
+
+    Returns the exit status: 1 if the front ends ended because they failed, else 0.
+    """
     database = await Database.open(settings.database_path)
     try:
         async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
@@ -51,7 +53,7 @@ async def run(
                     alert_after=settings.feed_failure_alert_after,
                 )
             front_ends = _front_ends(settings, ballot, watcher, stdin=stdin, stdout=stdout)
-            await _serve(front_ends, watcher)
+            return await _serve(front_ends, watcher)
     finally:
         await database.close()
         log.info("Stopped")
@@ -81,7 +83,7 @@ def _front_ends(
     return front_ends
 
 
-async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> None:
+async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> int:
     """Run until a signal or until every front end has returned; then stop everything."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -99,6 +101,7 @@ async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> Non
         services[asyncio.create_task(watcher.run(), name="feed watcher")] = "feed watcher"
         stops.insert(0, watcher.stop)
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
+    failed = False
     try:
         running = set(fronts)
         while running and not stopping.is_set():
@@ -107,8 +110,12 @@ async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> Non
             )
             running.discard(stop_waiter)
             for task in fronts.keys() & done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("%s failed", fronts[task], exc_info=task.exception())
+                error = None if task.cancelled() else task.exception()
+                if isinstance(error, FrontEndUnavailable):
+                    log.error("%s is off: %s", fronts[task], error)
+                elif error is not None:
+                    log.error("%s failed", fronts[task], exc_info=error)
+                failed = failed or error is not None
         log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
         await asyncio.gather(*(stop() for stop in stops), return_exceptions=True)
         _, late = await asyncio.wait(services, timeout=SHUTDOWN_GRACE_SECONDS)
@@ -116,6 +123,7 @@ async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> Non
             log.warning("%s did not stop in time; cancelling it", services[task])
             task.cancel()
         await asyncio.gather(*services, return_exceptions=True)
+        return 1 if failed and not stopping.is_set() else 0
     finally:
         stop_waiter.cancel()
         for signum in (signal.SIGINT, signal.SIGTERM):

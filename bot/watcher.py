@@ -309,13 +309,16 @@ class FeedWatcher:
             try:
                 message_id = await announcer.announce(delivery.channel_id, announcement)
             except Exception as error:
-                log.warning(
-                    "Could not announce %r in %s channel %s (will retry): %s",
+                # Once per new problem: a channel the bot may not post in fails every poll.
+                repeated = delivery.last_error == str(error)
+                log.log(
+                    logging.DEBUG if repeated else logging.WARNING,
+                    "Could not announce %r in %s channel %s (will retry): %s: %s",
                     announcement.title,
                     delivery.platform,
                     delivery.channel_id,
+                    type(error).__name__,
                     error,
-                    exc_info=not isinstance(error, OSError),
                 )
                 await self._store.mark_delivery_failed(
                     announcement.entry_id, delivery.platform, delivery.channel_id, str(error)

@@ -11,6 +11,7 @@ import discord
 import yarl
 
 from bot.ballot import Ballot
+from bot.errors import FrontEndUnavailable
 from bot.models import Announcement
 from bot.settings import DiscordSettings
 from bot.watcher import FeedWatcher
@@ -60,7 +61,7 @@ class DiscordFrontEnd:
     async def run(self) -> None:
         """Log in (retrying network faults) and stay connected until `stop()`.
 
-        A rejected token ends this front end with one clear log line; the others keep going.
+        A rejected token ends this front end (`FrontEndUnavailable`); the others keep going.
         """
         attempt = 0
         while not self._stopping.is_set():
@@ -68,9 +69,11 @@ class DiscordFrontEnd:
                 await self.bot.login(self._settings.token)
                 break
             except discord.LoginFailure:
-                log.error("Discord rejected DISCORD_TOKEN; check the bot token. Discord is off.")
                 await self.bot.close()
-                return
+                raise FrontEndUnavailable(
+                    "Discord rejected DISCORD_TOKEN; copy the bot token again from the "
+                    "Developer Portal (Bot → Reset Token)"
+                ) from None
             except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 log.warning("Could not reach Discord (%s); retrying in %d s", error, delay)

@@ -48,3 +48,43 @@ def test_malformed_settings_name_themselves(name: str, value: str, says: str) ->
     assert error.value.name == name
     assert str(error.value).startswith(name)
     assert says in str(error.value)
+
+
+def test_discord_is_on_when_a_token_is_set() -> None:
+    settings = Settings.from_env(
+        {
+            "DISCORD_TOKEN": "abc.def.ghi",
+            "DISCORD_GUILD_ID": "900000000000000001",
+            "DISCORD_ANNOUNCE_CHANNEL_IDS": "1, 2,2",
+            "DISCORD_CURATOR_ROLE_IDS": "3",
+            "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
+        }
+    )
+    assert settings.discord is not None
+    assert not settings.console_mode
+    assert settings.logging_level() == logging.INFO
+    assert settings.discord.guild_id == 900000000000000001
+    assert settings.discord.announce_channel_ids == (1, 2)
+    assert settings.discord.curator_role_ids == (3,)
+    assert settings.discord.vote_emoji == "👍"
+    assert settings.discord.api_base == "http://127.0.0.1:8080/api/v10"
+    assert "abc.def.ghi" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("DISCORD_GUILD_ID", "my-server", "must be a Discord id"),
+        ("DISCORD_ANNOUNCE_CHANNEL_IDS", "1,general", "has 'general'"),
+        ("DISCORD_API_BASE", "discord.example.com", "must be a http or https URL"),
+        ("DISCORD_GATEWAY_URL", "http://gateway", "must be a ws or wss URL"),
+        ("DISCORD_TOKEN", "Bot abc", "bare bot token"),
+    ],
+)
+def test_malformed_discord_settings_name_themselves(name: str, value: str, says: str) -> None:
+    environ = {"DISCORD_TOKEN": "abc.def.ghi", name: value}
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(environ)
+    assert error.value.name == name
+    assert says in str(error.value)
+    assert "abc.def.ghi" not in str(error.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -497,3 +498,22 @@ async def _eventually(condition: Callable[[], bool], within: float = 5.0) -> Non
     async with asyncio.timeout(within):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+async def test_a_channel_that_keeps_failing_is_logged_once(
+    server: FeedServer,
+    make_bot: Callable[[list[str]], Bot],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    bot.announcer.failing_channels = {"general"}
+    await bot.start()
+    await bot.poll()
+    served.body = rss2([issue(2), issue(1)])
+    with caplog.at_level(logging.WARNING, logger="bot.watcher"):
+        for _ in range(3):
+            await bot.poll()
+    warnings = [r for r in caplog.records if "Could not announce" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "PermissionError: Missing Access to general" in warnings[0].getMessage()

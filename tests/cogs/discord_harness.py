@@ -6,11 +6,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from bot.ballot import Ballot
+from bot.fetching import FeedFetcher
 from bot.models import Member
 from bot.settings import DiscordSettings
+from bot.watcher import FeedWatcher
 from cogs.discord_bot import DiscordFrontEnd
-from storage import Database, SqliteBallotStore
+from storage import Database, SqliteBallotStore, SqliteFeedStore
 from tests.fake_discord import (
     ANNOUNCE_ID,
     CURATOR_CHANNEL_ID,
@@ -46,9 +50,12 @@ async def settle(*, cards: bool = True) -> None:
 
 
 class DiscordHarness:
-    def __init__(self, path: Path, api: FakeDiscordAPI, **settings: Any) -> None:
+    def __init__(
+        self, path: Path, api: FakeDiscordAPI, *, feeds: tuple[str, ...] = (), **settings: Any
+    ) -> None:
         self.path = path
         self.api = api
+        self.feeds = feeds
         self.settings = DiscordSettings(
             token=TOKEN,
             guild_id=GUILD_ID,
@@ -62,9 +69,22 @@ class DiscordHarness:
     async def start(self) -> None:
         self.database = await Database.open(self.path)
         self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
+        self.session = aiohttp.ClientSession()
+        self.watcher = None
+        if self.feeds:
+            self.watcher = FeedWatcher(
+                SqliteFeedStore(self.database),
+                self.ballot,
+                FeedFetcher(self.session),
+                sources=self.feeds,
+                poll_seconds=900,
+                alert_after=3,
+            )
         self.front = DiscordFrontEnd(
-            self.settings, self.ballot, None, refresh_interval=0.2, guild_ready_timeout=0.01
+            self.settings, self.ballot, self.watcher, refresh_interval=0.2, guild_ready_timeout=0.01
         )
+        if self.watcher is not None:
+            self.watcher.add_announcer(self.front)
         self.bot = self.front.bot
         await self.bot.login(TOKEN)
         self.gateway("READY", ready())
@@ -74,6 +94,7 @@ class DiscordHarness:
 
     async def stop(self) -> None:
         await self.bot.close()
+        await self.session.close()
         await self.database.close()
 
     def gateway(self, event: str, data: dict[str, Any]) -> None:
