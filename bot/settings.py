@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,17 @@ class _Reader:
             ids.append(int(item))
         return tuple(dict.fromkeys(ids))
 
+    def slack_ids(self, name: str) -> tuple[str, ...]:
+        ids = self.items(name)
+        for item in ids:
+            if not _SLACK_ID.match(item):
+                raise SettingsError(
+                    name, f"must be Slack ids such as C0123456789, but has {item!r}"
+                )
+        if len(ids) > 1 and not name.endswith("_IDS"):
+            raise SettingsError(name, "takes one id")
+        return tuple(dict.fromkeys(ids))
+
     def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
         raw = self.text(name)
         if not raw:
@@ -124,6 +136,69 @@ class DiscordSettings:
         )
 
 
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    """Present when SLACK_BOT_TOKEN is set. Socket Mode with SLACK_APP_TOKEN, else HTTP mode."""
+
+    bot_token: str
+    app_token: str | None = None
+    signing_secret: str | None = None
+    port: int = 3000
+    announce_channel_ids: tuple[str, ...] = ()
+    suggestions_channel_id: str | None = None
+    curator_user_ids: tuple[str, ...] = ()
+    curator_usergroup_id: str | None = None
+    curator_channel_id: str | None = None
+    vote_reaction: str = "+1"
+    api_url: str | None = None
+
+    def __repr__(self) -> str:  # tokens and the signing secret never reach a log line
+        mode = "socket" if self.socket_mode else f"http:{self.port}"
+        return f"SlackSettings(mode={mode}, tokens=<hidden>)"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @classmethod
+    def from_reader(cls, read: _Reader) -> SlackSettings | None:
+        bot_token = read.text("SLACK_BOT_TOKEN")
+        if not bot_token:
+            return None
+        if not bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+        app_token = read.text("SLACK_APP_TOKEN") or None
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+        signing_secret = read.text("SLACK_SIGNING_SECRET") or None
+        if app_token is None and signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET",
+                "is needed in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)",
+            )
+        reaction = read.text("SLACK_VOTE_REACTION", "+1").strip(":")
+        return cls(
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=signing_secret,
+            port=read.integer("PORT", 3000, minimum=0, maximum=65535),
+            announce_channel_ids=read.slack_ids("SLACK_ANNOUNCE_CHANNEL_IDS"),
+            suggestions_channel_id=_single(read.slack_ids("SLACK_SUGGESTIONS_CHANNEL_ID")),
+            curator_user_ids=read.slack_ids("SLACK_CURATOR_USER_IDS"),
+            curator_usergroup_id=_single(read.slack_ids("SLACK_CURATOR_USERGROUP_ID")),
+            curator_channel_id=_single(read.slack_ids("SLACK_CURATOR_CHANNEL_ID")),
+            vote_reaction=reaction,
+            api_url=read.url("SLACK_API_URL", ("http", "https")),
+        )
+
+
+def _single(ids: tuple[str, ...]) -> str | None:
+    return ids[0] if ids else None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_path: Path = Path("data/bot.sqlite3")
@@ -133,6 +208,7 @@ class Settings:
     feed_poll_seconds: int = 900
     feed_failure_alert_after: int = 10
     discord: DiscordSettings | None = None
+    slack: SlackSettings | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -145,12 +221,13 @@ class Settings:
             feed_poll_seconds=read.integer("FEED_POLL_SECONDS", 900, minimum=10),
             feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
             discord=DiscordSettings.from_reader(read),
+            slack=SlackSettings.from_reader(read),
         )
 
     @property
     def console_mode(self) -> bool:
         """No platform is configured, so the console is the front end."""
-        return self.discord is None
+        return self.discord is None and self.slack is None
 
     def logging_level(self) -> int:
         if self.log_level is None:

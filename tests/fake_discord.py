@@ -488,8 +488,8 @@ class FakeDiscordServer:
     async def rest(self, request: web.Request) -> web.Response:
         is_interaction = request.path.startswith(("/api/v10/interactions/", "/api/v10/webhooks/"))
         if not is_interaction and request.headers.get("Authorization") != f"Bot {TOKEN}":
-            body = json.dumps({"message": "401: Unauthorized", "code": 0})
-            return web.Response(status=401, body=body, content_type="application/json")
+            refusal = json.dumps({"message": "401: Unauthorized", "code": 0})
+            return web.Response(status=401, body=refusal, content_type="application/json")
         body = await request.read()
         payload: Any = None
         names: list[str] = []

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.errors import UserFacingError
 from bot.models import Announcement, Member, Shortlist, Tally, VoteChange, votes_label
@@ -31,10 +32,6 @@ PLATFORM = "console"
 class _Command:
     run: Callable[[str], Awaitable[None]]  # takes the text after the command name
     help: tuple[tuple[str, str], ...]  # (usage, what it does) for each form
-
-
-class _UsageError(Exception):
-    """The arguments don't fit the command: its help is shown."""
 
 
 class Console:
@@ -64,11 +61,8 @@ class Console:
             "/unvote": _Command(self._unvote, (("/unvote <n>", "take back your vote for #n"),)),
             "/shortlist": _Command(
                 self._shortlist,
-                (
-                    ("/shortlist [limit]", "curators: this cycle's suggestions ranked by votes"),
-                    ("/shortlist close", "curators: close this cycle's ballot, open the next"),
-                    ("/shortlist cycle <n> [limit]", "curators: show an earlier cycle"),
-                    ("/shortlist export [n]", "curators: a cycle's shortlist as Markdown"),
+                tuple(
+                    (f"/shortlist {form}", f"curators: {what}") for form, what in SHORTLIST_FORMS
                 ),
             ),
             "/poll": _Command(self._poll, (("/poll", "curators: check the feeds now"),)),
@@ -95,7 +89,7 @@ class Console:
             return
         try:
             await command.run(rest.strip())
-        except _UsageError as error:
+        except UsageError as error:
             self.say(f"{error}\n{_help_lines(command.help)}")
         except UserFacingError as error:
             self.say(error.message)
@@ -110,14 +104,14 @@ class Console:
     async def _as(self, rest: str) -> None:
         args = _split(rest)
         if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() != "curator"):
-            raise _UsageError("Give a member name, optionally followed by 'curator'.")
+            raise UsageError("Give a member name, optionally followed by 'curator'.")
         self.member = _member(args[0], curator=len(args) == 2)
         self.say(f"You are now {self.member.name}{' (curator)' if self.member.is_curator else ''}.")
 
     async def _suggest(self, rest: str) -> None:
         url, _, note = rest.partition(" ")
         if not url:
-            raise _UsageError("Give the link to suggest.")
+            raise UsageError("Give the link to suggest.")
         result = await self._ballot.suggest(self.member, url, note)
         suggestion = result.suggestion
         self.say(f"Suggested #{suggestion.number}: {suggestion.url}")
@@ -139,37 +133,25 @@ class Console:
             self.say(f"You hadn't voted for #{_tally_line(outcome.tally)}.")
 
     async def _shortlist(self, rest: str) -> None:
-        args = _split(rest)
-        match [arg.lower() for arg in args]:
-            case ["close"]:
-                before = await self._ballot.shortlist(self.member)
-                rollover = await self._ballot.close_cycle(self.member)
-                count = before.total
-                self.say(
-                    f"Closed cycle {rollover.closed.id} with {count} suggestion"
-                    f"{'' if count == 1 else 's'}; its shortlist is frozen. Cycle "
-                    f"{rollover.opened.id} is open for the next issue."
-                )
-            case ["export"] | ["export", _]:
-                cycle_id = _positive(args[1], "cycle") if len(args) == 2 else None
-                shortlist = await self._ballot.shortlist(self.member, cycle_id=cycle_id)
-                self.say(shortlist_markdown(shortlist))
-            case ["cycle", _] | ["cycle", _, _]:
-                cycle_id = _positive(args[1], "cycle")
-                limit = _positive(args[2], "limit") if len(args) == 3 else None
-                shortlist = await self._ballot.shortlist(
-                    self.member, limit=limit, cycle_id=cycle_id
-                )
-                self.say(_render(shortlist))
-            case [] | [_]:
-                limit = _positive(args[0], "limit") if args else None
-                self.say(_render(await self._ballot.shortlist(self.member, limit=limit)))
-            case _:
-                raise _UsageError("That isn't a shortlist option.")
+        request = parse_shortlist(rest)
+        if request.action == "close":
+            before = await self._ballot.shortlist(self.member)
+            rollover = await self._ballot.close_cycle(self.member)
+            self.say(
+                f"Closed cycle {rollover.closed.id} with {plural(before.total, 'suggestion')}; "
+                f"its shortlist is frozen. Cycle {rollover.opened.id} is open for the next issue."
+            )
+            return
+        shortlist = await self._ballot.shortlist(
+            self.member, limit=request.limit, cycle_id=request.cycle
+        )
+        self.say(
+            shortlist_markdown(shortlist) if request.action == "export" else _render(shortlist)
+        )
 
     async def _poll(self, rest: str) -> None:
         if rest:
-            raise _UsageError("/poll takes no arguments.")
+            raise UsageError("/poll takes no arguments.")
         watcher = self._require_watcher()
         results = await watcher.poll_now(self.member)
         lines = [f"Checked {plural(len(results), 'feed')}:"]
@@ -178,7 +160,7 @@ class Console:
 
     async def _feed(self, rest: str) -> None:
         if rest.lower() != "status":
-            raise _UsageError("Did you mean /feed status?")
+            raise UsageError("Did you mean /feed status?")
         watcher = self._require_watcher()
         self.say("\n".join(_render_status(status) for status in await watcher.status(self.member)))
 
@@ -227,14 +209,8 @@ def _split(text: str) -> list[str]:
 def _number(rest: str) -> int:
     args = rest.split()
     if len(args) != 1:
-        raise _UsageError("Give one suggestion number.")
-    return _positive(args[0].lstrip("#"), "suggestion number")
-
-
-def _positive(text: str, what: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise _UsageError(f"The {what} must be a whole number from 1, not {text!r}.")
-    return int(text)
+        raise UsageError("Give one suggestion number.")
+    return positive(args[0], "suggestion number")
 
 
 def _tally_line(tally: Tally) -> str:

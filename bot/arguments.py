@@ -1,0 +1,58 @@
+"""The text forms of commands typed as one line (the console, Slack): parsed once, for both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import UserFacingError
+
+
+class UsageError(UserFacingError):
+    """The arguments don't fit the command; front ends add the command's help."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShortlistRequest:
+    action: Literal["show", "close", "export"] = "show"
+    limit: int | None = None
+    cycle: int | None = None
+
+
+SHORTLIST_FORMS = (
+    ("[limit]", "this cycle's suggestions ranked by votes"),
+    ("close", "close this cycle's ballot and open the next"),
+    ("cycle <n> [limit]", "show an earlier cycle"),
+    ("export [n]", "a cycle's shortlist as Markdown"),
+)
+
+
+def positive(text: str, what: str) -> int:
+    text = text.lstrip("#")
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"The {what} must be a whole number from 1, not {text!r}.")
+    return int(text)
+
+
+def parse_shortlist(text: str) -> ShortlistRequest:
+    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n]`."""
+    args = text.split()
+    match [arg.lower() for arg in args]:
+        case []:
+            return ShortlistRequest()
+        case ["close"]:
+            return ShortlistRequest("close")
+        case ["export"]:
+            return ShortlistRequest("export")
+        case ["export", _]:
+            return ShortlistRequest("export", cycle=positive(args[1], "cycle"))
+        case ["cycle", _]:
+            return ShortlistRequest(cycle=positive(args[1], "cycle"))
+        case ["cycle", _, _]:
+            return ShortlistRequest(
+                cycle=positive(args[1], "cycle"), limit=positive(args[2], "limit")
+            )
+        case [_]:
+            return ShortlistRequest(limit=positive(args[0], "limit"))
+        case _:
+            raise UsageError("That isn't a shortlist option.")
