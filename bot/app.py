@@ -72,6 +72,10 @@ def _front_ends(
         from cogs.discord_bot import DiscordFrontEnd
 
         front_ends.append(DiscordFrontEnd(settings.discord, ballot, watcher))
+    if settings.slack is not None:
+        from cogs.slack_app import SlackFrontEnd
+
+        front_ends.append(SlackFrontEnd(settings.slack, ballot, watcher))
     if settings.console_mode:
         from cogs.console import ConsoleFrontEnd
 

@@ -1,0 +1,154 @@
+"""Core results as Slack Block Kit. Every user-written string is escaped, so nobody can inject
+`<!channel>` or a user mention; submitters are shown by name, never mentioned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.models import Announcement, Author, Shortlist, Tally, votes_label
+from bot.text import cycle_title, day, moment, plural
+from bot.watcher import FeedStatus, PollResult
+
+PLATFORM = "slack"
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, as its docs ask."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def link(url: str, label: str | None = None) -> str:
+    return f"<{escape(url)}|{escape(cut(label or url, 200))}>"
+
+
+def author_text(author: Author) -> str:
+    where = "" if author.platform == PLATFORM else f" (on {author.platform.capitalize()})"
+    return escape(author.name) + where
+
+
+def split_text(tally: Tally) -> str:
+    if len(tally.by_platform) < 2:
+        return votes_label(tally.votes)
+    parts = " · ".join(
+        f"{platform.capitalize()} {count}" for platform, count in sorted(tally.by_platform.items())
+    )
+    return f"{votes_label(tally.votes)} ({parts})"
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}]}
+
+
+def card(tally: Tally, reaction: str) -> tuple[str, list[Block]]:
+    """A suggestion card: (fallback text, blocks)."""
+    suggestion = tally.suggestion
+    lines = [f"*#{suggestion.number}* {link(suggestion.url)}"]
+    if suggestion.note:
+        lines.append(escape(suggestion.note))
+    blocks = [
+        _mrkdwn("\n".join(lines)),
+        _context(
+            f"Suggested by {author_text(suggestion.author)} · *{split_text(tally)}* · "
+            f"react with :{reaction}: to vote for the next issue"
+        ),
+    ]
+    fallback = (
+        f"Suggestion #{suggestion.number}: {escape(suggestion.url)} ({votes_label(tally.votes)})"
+    )
+    return fallback, blocks
+
+
+def shortlist(shortlist: Shortlist) -> tuple[str, list[Block]]:
+    title = cycle_title(shortlist)
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, 150)}}
+    ]
+    if not shortlist.ranked:
+        blocks.append(_mrkdwn("No suggestions yet."))
+    room = MAX_BLOCKS - 3
+    for rank, tally in enumerate(shortlist.ranked[:room], start=1):
+        suggestion = tally.suggestion
+        line = f"*{rank}.* {split_text(tally)} · #{suggestion.number} {link(suggestion.url)}"
+        if suggestion.note:
+            line += f"\n{escape(suggestion.note)}"
+        blocks.append(_mrkdwn(f"{line}\n_suggested by {author_text(suggestion.author)}_"))
+    shown = min(len(shortlist.ranked), room)
+    if shown < shortlist.total:
+        blocks.append(
+            _context(f"… and {shortlist.total - shown} more: `/shortlist export` has them all.")
+        )
+    blocks.append(
+        _context(
+            f"{plural(shortlist.total, 'suggestion')} · ranked by votes, ties to the earlier one"
+        )
+    )
+    return title, blocks
+
+
+def announcement(item: Announcement) -> tuple[str, list[Block]]:
+    title = f"New issue: {item.title}"
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, 150)}}
+    ]
+    body = link(item.link, item.title) if item.link else escape(item.title)
+    if item.summary:
+        body += f"\n{escape(item.summary)}"
+    blocks.append(_mrkdwn(body))
+    context = [escape(item.feed_title)] if item.feed_title else []
+    if item.published:
+        context.append(f"published {day(item.published)}")
+    if context:
+        blocks.append(_context(" · ".join(context)))
+    blocks.append(
+        _mrkdwn(
+            "Suggestions for the next issue are open: `/suggest &lt;link&gt; [note]`, "
+            "then vote with reactions."
+        )
+    )
+    return escape(title), blocks
+
+
+def poll(results: list[PollResult]) -> str:
+    lines = [f"Checked {plural(len(results), 'feed')}:"]
+    lines += [f"• `{escape(result.source)}`: {escape(result.summary)}" for result in results]
+    return "\n".join(lines)
+
+
+def feed_status(statuses: list[FeedStatus]) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Feed status"}}
+    ]
+    if not statuses:
+        blocks.append(_mrkdwn("No feeds are configured (FEED_URLS)."))
+    for status in statuses[: MAX_BLOCKS - 1]:
+        state = (
+            "disabled (410 Gone; `/poll` tries again)"
+            if status.disabled
+            else f"next check {moment(status.next_check)}"
+        )
+        lines = [
+            f"*{escape(status.title or 'Feed')}* `{escape(status.source)}`: {state}",
+            f"last check {moment(status.last_check, never='not since start-up')} · "
+            f"last success {moment(status.last_success)} · issues known {status.entries}",
+        ]
+        if status.fetch_url != status.source:
+            lines.append(f"moved to `{escape(status.fetch_url)}`")
+        if status.last_error:
+            lines.append(
+                f"last error ({moment(status.last_error_at)}): {escape(status.last_error)}"
+                f" · {plural(status.failures, 'failure')} in a row"
+            )
+        lines += [f"not yet announced in {escape(owed)}" for owed in status.undelivered]
+        blocks.append(_mrkdwn("\n".join(lines)))
+    return "Feed status", blocks

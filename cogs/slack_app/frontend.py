@@ -1,0 +1,159 @@
+"""Slack as a front end: a Bolt AsyncApp on the shared event loop, in Socket Mode or HTTP mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ballot import Ballot
+from bot.cards import CardRefresher
+from bot.errors import FrontEndUnavailable
+from bot.models import Announcement, CardRef, Tally
+from bot.settings import SlackSettings
+from bot.watcher import FeedWatcher
+from cogs.slack_app import blocks
+from cogs.slack_app.blocks import PLATFORM
+from cogs.slack_app.listeners import People, SlackHandlers, register, slack_error
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+RETRY_SECONDS = (5, 15, 60, 300)
+_FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
+
+
+class SlackFrontEnd:
+    name = PLATFORM
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        ballot: Ballot,
+        watcher: FeedWatcher | None,
+        *,
+        host: str = "0.0.0.0",
+        refresh_interval: float = 10.0,
+    ) -> None:
+        self._settings = settings
+        self._host = host
+        base_url = (settings.api_url or "https://slack.com/api").rstrip("/") + "/"
+        self.client = AsyncWebClient(token=settings.bot_token, base_url=base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret or "",
+            request_verification_enabled=not settings.socket_mode,
+        )
+        self.people = People(settings)
+        self.handlers = SlackHandlers(ballot, watcher, settings, self.people)
+        register(self.app, self.handlers)
+        self.refresher = CardRefresher(ballot, PLATFORM, self._edit_card, interval=refresh_interval)
+        self._ready = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None  # the HTTP port actually bound
+
+    async def run(self) -> None:
+        if not await self._authenticate():
+            return
+        if self._settings.socket_mode:
+            self._socket = AsyncSocketModeHandler(self.app, self._settings.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]  # retries until it connects
+            log.info("Connected to Slack in Socket Mode")
+        else:
+            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self._host, self._settings.port)
+            await site.start()
+            self.port = self._runner.addresses[0][1]
+            log.info("Serving Slack requests on port %d at %s", self.port, EVENTS_PATH)
+        self._ready.set()
+        recovery = asyncio.create_task(self._recover(), name="slack vote recovery")
+        try:
+            await self._stopping.wait()
+        finally:
+            recovery.cancel()
+            await self._shut_down()
+
+    async def _authenticate(self) -> bool:
+        """auth.test until Slack answers; a rejected token ends the Slack front end."""
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                identity = await self.client.auth_test()
+            except SlackApiError as error:
+                reason = slack_error(error)
+                if reason in _FATAL_AUTH_ERRORS:
+                    raise FrontEndUnavailable(
+                        f"Slack rejected SLACK_BOT_TOKEN ({reason}); copy the Bot User OAuth "
+                        "Token again from the app's OAuth & Permissions page"
+                    ) from None
+                failure = f"Slack answered {reason}"
+            except (OSError, aiohttp.ClientError, TimeoutError) as error:
+                failure = f"{type(error).__name__}: {error}"
+            else:
+                self.people.bot_user_id = identity.get("user_id")
+                log.info(
+                    "Connected to Slack workspace %s as %s",
+                    identity.get("team"),
+                    identity.get("user"),
+                )
+                return True
+            delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+            log.warning("Could not reach Slack (%s); retrying in %d s", failure, delay)
+            attempt += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        return False
+
+    async def _recover(self) -> None:
+        try:
+            await self.handlers.recover_votes(self.client)
+        except Exception:
+            log.exception("Slack vote recovery failed")
+
+    async def _shut_down(self) -> None:
+        await self.refresher.flush()
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _edit_card(self, card: CardRef, tally: Tally) -> None:
+        text, card_blocks = blocks.card(tally, self._settings.vote_reaction)
+        await self.client.chat_update(
+            channel=card.channel_id, ts=card.message_id, text=text, blocks=card_blocks
+        )
+
+    # Announcer
+
+    def announce_channels(self) -> tuple[str, ...]:
+        return self._settings.announce_channel_ids
+
+    async def wait_until_ready(self) -> None:
+        await self._ready.wait()
+
+    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+        text, announcement_blocks = blocks.announcement(announcement)
+        posted = await self.client.chat_postMessage(
+            channel=channel_id, text=text, blocks=announcement_blocks, unfurl_links=False
+        )
+        return str(posted["ts"])
+
+    async def alert_curators(self, message: str) -> None:
+        channel = self._settings.curator_channel_id
+        if channel is None:
+            log.warning("For the curators (set SLACK_CURATOR_CHANNEL_ID to post it): %s", message)
+            return
+        await self.client.chat_postMessage(channel=channel, text=blocks.escape(message))

@@ -1,0 +1,116 @@
+"""A real SlackFrontEnd (Bolt AsyncApp) on a real SQLite file, talking to a local fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.ballot import Ballot
+from bot.settings import SlackSettings
+from cogs.slack_app import SlackFrontEnd
+from storage import Database, SqliteBallotStore
+from tests.fake_slack import (
+    ANNOUNCE,
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SUGGESTIONS,
+    FakeSlack,
+    command_payload,
+    event_payload,
+    form,
+    signed,
+)
+
+CURATOR_ID = "U0CORA"
+
+
+async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Wait for background work (Bolt runs listeners after the ack) to reach the fake."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+class SlackHarness:
+    def __init__(
+        self,
+        path: Path,
+        fake: FakeSlack,
+        *,
+        socket_mode: bool = False,
+        ballot: Ballot | None = None,
+        **settings: Any,
+    ) -> None:
+        self.path = path
+        self.fake = fake
+        self.ballot_given = ballot
+        defaults: dict[str, Any] = {
+            "bot_token": BOT_TOKEN,
+            "app_token": APP_TOKEN if socket_mode else None,
+            "signing_secret": None if socket_mode else SIGNING_SECRET,
+            "port": 0,
+            "announce_channel_ids": (ANNOUNCE,),
+            "suggestions_channel_id": SUGGESTIONS,
+            "curator_user_ids": (CURATOR_ID,),
+            "api_url": fake.api_url,
+        }
+        self.settings = SlackSettings(**(defaults | settings))
+        self.database: Database | None = None
+
+    async def start(self) -> None:
+        if self.ballot_given is None:
+            self.database = await Database.open(self.path)
+            self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
+        else:
+            self.ballot = self.ballot_given
+        self.front = SlackFrontEnd(
+            self.settings, self.ballot, None, host="127.0.0.1", refresh_interval=0.1
+        )
+        self.task = asyncio.create_task(self.front.run())
+        ready = asyncio.create_task(self.front.wait_until_ready())
+        await asyncio.wait({ready, self.task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if self.task.done():
+            ready.cancel()
+            self.task.result()  # raises what stopped the front end
+        assert ready.done(), "Slack never became ready"
+        self.session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        await self.front.stop()
+        await asyncio.wait_for(self.task, 10)
+        await self.session.close()
+        if self.database is not None:
+            await self.database.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.front.port}/slack/events"
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        async with self.session.post(self.url, data=body, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def command(self, command: str, text: str, user: str) -> tuple[int, str]:
+        body = form(command_payload(self.fake, command, text, user))
+        headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+        return await self.post(body, headers)
+
+    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
+        body = json.dumps(event_payload(event)).encode()
+        return await self.post(body, {**signed(body), "Content-Type": "application/json"})
+
+    async def reply_to(self, command: str, text: str, user: str) -> dict[str, Any]:
+        """Run a slash command and wait for its ephemeral answer on the response_url."""
+        before = len(self.fake.responses)
+        status, body = await self.command(command, text, user)
+        assert (status, body) == (200, "")  # acknowledged first, with nothing to show
+        await eventually(lambda: len(self.fake.responses) > before)
+        answer = self.fake.responses[-1]
+        assert answer["response_type"] == "ephemeral"
+        return answer

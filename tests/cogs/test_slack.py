@@ -1,0 +1,319 @@
+"""The Slack front end: the real Bolt AsyncApp over HTTP on 127.0.0.1, its Web API faked."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.models import Announcement, Member
+from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually
+from tests.fake_slack import (
+    ANNOUNCE,
+    BOT_USER_ID,
+    SUGGESTIONS,
+    FakeSlack,
+    command_payload,
+    event_payload,
+    fake_slack,
+    form,
+    reaction_event,
+    signed,
+)
+
+CURATOR = Member("slack", CURATOR_ID, "Cora", is_curator=True)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with fake_slack() as running:
+        running.add_user("U0ALICE", "Alice")
+        running.add_user("U0BOB", "Bob")
+        running.add_user("U0CAROL", "Carol")
+        running.add_user("U0ROBOT", "Robot", is_bot=True)
+        running.add_user(CURATOR_ID, "Cora")
+        yield running
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+def _posted_ts(fake: FakeSlack, n: int) -> str:
+    posted = [key for key in fake.messages if key[0] == SUGGESTIONS]
+    return posted[n][1]
+
+
+async def test_url_verification_is_answered(slack: SlackHarness) -> None:
+    body = json.dumps({"token": "x", "challenge": "ch4ll3nge", "type": "url_verification"}).encode()
+    status, text = await slack.post(body, {**signed(body), "Content-Type": "application/json"})
+    assert status == 200
+    assert "ch4ll3nge" in text
+
+
+async def test_suggest_acks_posts_a_card_and_answers_privately(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    answer = await slack.reply_to(
+        "/suggest",
+        "<https://www.example.com/post?utm_source=x|example.com/post> <!channel> & <@U0BOB>",
+        "U0ALICE",
+    )
+    [post] = fake.find("chat.postMessage")
+    assert post.args["channel"] == SUGGESTIONS
+    section, context = post.args["blocks"]
+    assert section["text"]["text"] == (
+        "*#1* <https://example.com/post|https://example.com/post>\n"
+        "&lt;!channel&gt; &amp; &lt;@U0BOB&gt;"
+    )
+    assert context["elements"][0]["text"].startswith("Suggested by Alice · *0 votes*")
+    ts = _posted_ts(fake, 0)
+    [react] = fake.find("reactions.add")
+    assert (react.args["channel"], react.args["timestamp"], react.args["name"]) == (
+        SUGGESTIONS,
+        ts,
+        "+1",
+    )
+    permalink = f"https://shortlist.slack.com/archives/{SUGGESTIONS}/p{ts.replace('.', '')}"
+    assert answer["text"] == f"Suggested #1 for the next issue: {permalink}"
+
+
+async def test_a_refused_link_says_why_and_stores_nothing(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    answer = await slack.reply_to("/suggest", "javascript:alert(1)", "U0ALICE")
+    assert answer["text"] == "Only http and https links can be suggested."
+    answer = await slack.reply_to("/suggest", "", "U0ALICE")
+    assert answer["text"] == "Give the link to suggest.\nUsage: `/suggest &lt;link&gt; [note]`"
+    assert fake.find("chat.postMessage") == []
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
+
+
+async def test_reactions_are_votes_once_per_member(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.reply_to("/suggest", "https://example.com/post", "U0ALICE")
+    ts = _posted_ts(fake, 0)
+    for event in [
+        reaction_event("reaction_added", "U0BOB", SUGGESTIONS, ts),
+        reaction_event("reaction_added", "U0BOB", SUGGESTIONS, ts),  # replayed
+        reaction_event("reaction_added", "U0CAROL", SUGGESTIONS, ts, name="+1::skin-tone-3"),
+        reaction_event("reaction_added", "U0ROBOT", SUGGESTIONS, ts),
+        reaction_event("reaction_added", BOT_USER_ID, SUGGESTIONS, ts),
+        reaction_event("reaction_added", "U0CAROL", SUGGESTIONS, ts, name="tada"),
+        reaction_event("reaction_added", "U0ALICE", SUGGESTIONS, ts, item_user=None),  # self
+    ]:
+        assert (await slack.event(event))[0] == 200
+    await eventually(lambda: fake.find("chat.postEphemeral"))
+    [explained] = fake.find("chat.postEphemeral")
+    assert (explained.args["user"], explained.args["text"]) == (
+        "U0ALICE",
+        "You can't vote for your own suggestion.",
+    )
+    await eventually(lambda: _votes_on_card(fake, ts) == "2 votes")
+
+    await slack.event(reaction_event("reaction_removed", "U0BOB", SUGGESTIONS, ts))
+    await eventually(lambda: _votes_on_card(fake, ts) == "1 vote")
+    tally = (await slack.ballot.shortlist(CURATOR)).ranked[0]
+    assert tally.votes == 1
+
+
+def _votes_on_card(fake: FakeSlack, ts: str) -> str | None:
+    updates = [c for c in fake.find("chat.update") if c.args["ts"] == ts]
+    if not updates:
+        return None
+    text: str = updates[-1].args["blocks"][1]["elements"][0]["text"]
+    return text.split("*")[1]
+
+
+@pytest.mark.parametrize(
+    "forge",
+    ["unsigned", "wrong secret", "tampered", "stale"],
+)
+async def test_forged_requests_get_401_and_change_nothing(
+    slack: SlackHarness, fake: FakeSlack, forge: str
+) -> None:
+    body = form(command_payload(fake, "/suggest", "https://example.com/forged", "U0ALICE"))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if forge == "wrong secret":
+        headers |= signed(body, secret="not-the-secret")
+    elif forge == "tampered":
+        headers |= signed(body)
+        body = body.replace(b"forged", b"evil00")
+    elif forge == "stale":
+        headers |= signed(body, timestamp=int(time.time()) - 6 * 60)
+    status, _ = await slack.post(body, headers)
+    assert status == 401
+    event = json.dumps(
+        event_payload(reaction_event("reaction_added", "U0BOB", SUGGESTIONS, "1.0"))
+    ).encode()
+    status, _ = await slack.post(event, {"Content-Type": "application/json"})
+    assert status == 401
+    assert fake.find("chat.postMessage") == []
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
+
+
+async def test_shortlist_is_for_curators_and_ranks_closes_exports(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a first", "U0ALICE")
+    await slack.reply_to("/suggest", "https://example.com/b *second*", "U0BOB")
+    await slack.event(reaction_event("reaction_added", "U0CAROL", SUGGESTIONS, _posted_ts(fake, 1)))
+    await eventually(lambda: _votes_on_card(fake, _posted_ts(fake, 1)) == "1 vote")
+
+    refused = await slack.reply_to("/shortlist", "", "U0BOB")
+    assert refused["text"] == "Only curators can do that."
+
+    shown = await slack.reply_to("/shortlist", "5", CURATOR_ID)
+    texts = [block["text"]["text"] for block in shown["blocks"] if block["type"] == "section"]
+    assert texts == [
+        "*1.* 1 vote · #2 <https://example.com/b|https://example.com/b>\n"
+        "*second*\n_suggested by Bob_",
+        "*2.* 0 votes · #1 <https://example.com/a|https://example.com/a>\n"
+        "first\n_suggested by Alice_",
+    ]
+    bad = await slack.reply_to("/shortlist", "cycle one", CURATOR_ID)
+    assert bad["text"].startswith("The cycle must be a whole number from 1, not 'one'.\nUsage:")
+    assert "`/shortlist cycle &lt;n&gt; [limit]` show an earlier cycle" in bad["text"]
+
+    closed = await slack.reply_to("/shortlist", "close", CURATOR_ID)
+    assert closed["text"].startswith("Closed cycle 1 with 2 suggestions")
+    exported = await slack.reply_to("/shortlist", "export 1", CURATOR_ID)
+    assert exported["text"].startswith("```# Shortlist of cycle 1 (closed)")
+
+
+async def test_curators_can_be_a_user_group(tmp_path: Path, fake: FakeSlack) -> None:
+    fake.usergroups["S0CURATORS"] = ["U0BOB"]
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake, curator_usergroup_id="S0CURATORS")
+    await harness.start()
+    try:
+        answer = await harness.reply_to("/shortlist", "", "U0BOB")
+        assert answer["text"] == "Shortlist for the next issue (cycle 1, open)"
+    finally:
+        await harness.stop()
+
+
+async def test_a_channel_the_bot_is_not_in_saves_nothing(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    fake.not_in_channel.add(SUGGESTIONS)
+    answer = await slack.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    assert answer["text"] == (
+        f"I couldn't post the suggestion card in <#{SUGGESTIONS}> (Slack said: not_in_channel). "
+        "Please invite me to that channel; nothing was saved."
+    )
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
+
+
+async def test_votes_made_while_down_are_recovered(tmp_path: Path, fake: FakeSlack) -> None:
+    first = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await first.start()
+    await first.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    await first.reply_to("/suggest", "https://example.com/b", "U0ALICE")
+    ts_a, ts_b = _posted_ts(fake, 0), _posted_ts(fake, 1)
+    await first.event(reaction_event("reaction_added", "U0BOB", SUGGESTIONS, ts_a))
+    await eventually(lambda: _votes_on_card(fake, ts_a) == "1 vote")
+    await first.stop()
+
+    fake.unreact(SUGGESTIONS, ts_a, "U0BOB")
+    fake.react(SUGGESTIONS, ts_a, "U0CAROL")
+    fake.react(SUGGESTIONS, ts_a, "U0ALICE")  # self-vote
+    fake.react(SUGGESTIONS, ts_a, "U0ROBOT")  # a bot
+    for n in range(60):  # more than reactions.get lists without full=true
+        fake.add_user(f"U0READER{n}", f"Reader {n}")
+        fake.react(SUGGESTIONS, ts_a, f"U0READER{n}")
+    del fake.messages[(SUGGESTIONS, ts_b)]
+
+    second = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await second.start()
+    try:
+        await eventually(lambda: len(fake.find("reactions.get")) >= 2)
+        assert all(
+            str(call.args["full"]).lower() in ("1", "true") for call in fake.find("reactions.get")
+        )
+
+        async def recovered() -> dict[str, int]:
+            return {
+                t.suggestion.url: t.votes for t in (await second.ballot.shortlist(CURATOR)).ranked
+            }
+
+        await eventually(lambda: _votes_on_card(fake, ts_a) == "61 votes")
+        assert await recovered() == {"https://example.com/a": 61}
+    finally:
+        await second.stop()
+
+
+async def test_announcements_are_block_kit_and_ping_nobody(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    item = Announcement(
+        1,
+        "feed",
+        "ML <Monthly>",
+        "Issue #12 <!here>",
+        "https://n.example.com/12?a=1&b=2",
+        datetime(2026, 11, 1, tzinfo=UTC),
+        "Agents & tools",
+        2,
+    )
+    ts = await slack.front.announce(ANNOUNCE, item)
+    [post] = fake.find("chat.postMessage")
+    assert post.args["channel"] == ANNOUNCE
+    assert ts == _ts_of(fake, ANNOUNCE)
+    header, body, context, invite = post.args["blocks"]
+    assert header["text"]["text"] == "New issue: Issue #12 <!here>"  # plain_text never pings
+    assert header["text"]["type"] == "plain_text"
+    assert (
+        body["text"]["text"]
+        == "<https://n.example.com/12?a=1&amp;b=2|Issue #12 &lt;!here&gt;>\nAgents &amp; tools"
+    )
+    assert context["elements"][0]["text"] == "ML &lt;Monthly&gt; · published 1 November 2026"
+    assert "/suggest" in invite["text"]["text"]
+    assert post.args["text"] == "New issue: Issue #12 &lt;!here&gt;"
+
+
+def _ts_of(fake: FakeSlack, channel: str) -> str:
+    return next(key[1] for key in fake.messages if key[0] == channel)
+
+
+async def test_socket_mode_connects_to_the_url_slack_hands_out(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake, socket_mode=True)
+    await harness.start()
+    try:
+        await eventually(lambda: fake.socket_connected.is_set())
+        [opened] = fake.find("apps.connections.open")
+        assert opened.token == "xapp-test-app-token"
+
+        envelope = await fake.envelope(
+            "slash_commands",
+            command_payload(fake, "/suggest", "https://example.com/a via socket", "U0ALICE"),
+        )
+        await eventually(lambda: envelope in fake.acks)
+        await eventually(lambda: fake.responses)
+        assert fake.responses[-1]["text"].startswith("Suggested #1 for the next issue")
+        ts = _posted_ts(fake, 0)
+
+        envelope = await fake.envelope(
+            "events_api", event_payload(reaction_event("reaction_added", "U0BOB", SUGGESTIONS, ts))
+        )
+        await eventually(lambda: envelope in fake.acks)
+        await eventually(lambda: _votes_on_card(fake, ts) == "1 vote")
+    finally:
+        await harness.stop()
+    assert not fake.sockets  # closed cleanly on stop
+
+
+async def test_a_rejected_token_turns_slack_off(tmp_path: Path, fake: FakeSlack) -> None:
+    from bot.errors import FrontEndUnavailable
+
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake, bot_token="xoxb-revoked")
+    with pytest.raises(FrontEndUnavailable, match="invalid_auth"):
+        await harness.start()
