@@ -53,7 +53,7 @@ class SlackFrontEnd:
         )
         self.people = People(settings)
         self.handlers = SlackHandlers(ballot, watcher, settings, self.people)
-        register(self.app, self.handlers)
+        self.registered = register(self.app, self.handlers)
         self.refresher = CardRefresher(ballot, PLATFORM, self._edit_card, interval=refresh_interval)
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()

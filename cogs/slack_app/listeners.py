@@ -366,11 +366,31 @@ def _chunks(text: str, size: int) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def register(app: AsyncApp, handlers: SlackHandlers) -> None:
-    """Only registers: the work lives in `SlackHandlers`."""
-    app.command("/suggest")(handlers.suggest)
-    app.command("/shortlist")(handlers.shortlist)
-    app.command("/poll")(handlers.poll)
-    app.command("/feed")(handlers.feed)
-    app.event("reaction_added")(handlers.reaction_added)
-    app.event("reaction_removed")(handlers.reaction_removed)
+# What the app manifest (slack-manifest.json) must grant, and why.
+SCOPES = {
+    "commands": "the slash commands",
+    "chat:write": "cards, announcements, live counts (chat.update), self-vote notes",
+    "reactions:write": "the vote reaction the bot puts on each card",
+    "reactions:read": "reaction events and reactions.get at start-up",
+    "users:read": "users.info: names, and telling bots apart",
+    "usergroups:read": "usergroups.users.list for SLACK_CURATOR_USERGROUP_ID",
+}
+
+
+def register(app: AsyncApp, handlers: SlackHandlers) -> dict[str, list[str]]:
+    """Only registers: the work lives in `SlackHandlers`. Returns what it registered."""
+    commands = {
+        "/suggest": handlers.suggest,
+        "/shortlist": handlers.shortlist,
+        "/poll": handlers.poll,
+        "/feed": handlers.feed,
+    }
+    events = {
+        "reaction_added": handlers.reaction_added,
+        "reaction_removed": handlers.reaction_removed,
+    }
+    for name, command in commands.items():
+        app.command(name)(command)
+    for name, event in events.items():
+        app.event(name)(event)
+    return {"commands": list(commands), "events": list(events)}

@@ -317,3 +317,16 @@ async def test_a_rejected_token_turns_slack_off(tmp_path: Path, fake: FakeSlack)
     harness = SlackHarness(tmp_path / "bot.sqlite3", fake, bot_token="xoxb-revoked")
     with pytest.raises(FrontEndUnavailable, match="invalid_auth"):
         await harness.start()
+
+
+async def test_the_manifest_grants_exactly_what_the_app_uses(slack: SlackHarness) -> None:
+    from cogs.slack_app.listeners import SCOPES
+
+    manifest = json.loads((Path(__file__).parents[2] / "slack-manifest.json").read_text())
+    commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert commands == slack.front.registered["commands"]
+    assert all(not c["should_escape"] for c in manifest["features"]["slash_commands"])
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert events == slack.front.registered["events"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
+    assert manifest["settings"]["socket_mode_enabled"] is True
