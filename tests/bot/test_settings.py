@@ -88,3 +88,70 @@ def test_malformed_discord_settings_name_themselves(name: str, value: str, says:
     assert error.value.name == name
     assert says in str(error.value)
     assert "abc.def.ghi" not in str(error.value)
+
+
+def test_slack_socket_mode_and_http_mode() -> None:
+    socket = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://x/api"}
+    )
+    assert socket.slack is not None
+    assert socket.slack.socket_mode
+    assert not socket.console_mode
+    assert "xoxb-1" not in repr(socket)
+    assert "xapp-1" not in repr(socket)
+
+    http = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s3cret",
+            "PORT": "8080",
+            "SLACK_ANNOUNCE_CHANNEL_IDS": "C1,C2",
+            "SLACK_CURATOR_USER_IDS": "U1",
+            "SLACK_VOTE_REACTION": ":thumbsup:",
+        }
+    )
+    assert http.slack is not None
+    assert not http.slack.socket_mode
+    assert (http.slack.port, http.slack.announce_channel_ids) == (8080, ("C1", "C2"))
+    assert http.slack.vote_reaction == "thumbsup"
+    assert "s3cret" not in repr(http)
+
+
+@pytest.mark.parametrize(
+    ("environ", "name", "says"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-user"}, "SLACK_BOT_TOKEN", "starting with xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN", "xapp-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET", "needed in HTTP mode"),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "SLACK_ANNOUNCE_CHANNEL_IDS": "#general",
+            },
+            "SLACK_ANNOUNCE_CHANNEL_IDS",
+            "Slack ids",
+        ),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "SLACK_SUGGESTIONS_CHANNEL_ID": "C1,C2",
+            },
+            "SLACK_SUGGESTIONS_CHANNEL_ID",
+            "takes one id",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "70000"},
+            "PORT",
+            "between 0 and 65535",
+        ),
+    ],
+)
+def test_malformed_slack_settings_name_themselves(
+    environ: dict[str, str], name: str, says: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(environ)
+    assert error.value.name == name
+    assert says in str(error.value)
