@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import Shortlist, votes_label
+from bot.models import Shortlist, Suggested, Tally, votes_label
 
 
 def plural(count: int, noun: str) -> str:
@@ -17,6 +17,28 @@ def moment(when: datetime | None, *, never: str = "never") -> str:
 
 def day(when: datetime | None) -> str:
     return when.strftime("%d %B %Y").lstrip("0") if when is not None else ""
+
+
+def votes_with_split(tally: Tally) -> str:
+    """`3 votes`, or with more than one platform voting, `3 votes (Discord 2 · Slack 1)`."""
+    if len(tally.by_platform) < 2:
+        return votes_label(tally.votes)
+    parts = " · ".join(
+        f"{platform.capitalize()} {count}" for platform, count in sorted(tally.by_platform.items())
+    )
+    return f"{votes_label(tally.votes)} ({parts})"
+
+
+def suggested_reply(result: Suggested, card_link: str, *, here: str) -> str:
+    """What the member hears after /suggest posted a card (`here`: this server, Slack…)."""
+    number = result.suggestion.number
+    if result.is_new:
+        return f"Suggested #{number} for the next issue: {card_link}"
+    origin = result.suggestion.author.platform.capitalize()
+    return (
+        f"That link was already suggested on {origin} as #{number}; here is its card for "
+        f"{here}, votes are counted together: {card_link}"
+    )
 
 
 def cycle_title(shortlist: Shortlist) -> str:

@@ -23,6 +23,8 @@ import discord.webhook.async_
 import pytest
 from aiohttp import web
 
+from tests.servers import serve
+
 GUILD_ID = 900000000000000001
 CHANNEL_ID = 900000000000000010  # where members type commands
 SUGGESTIONS_ID = 900000000000000011
@@ -547,14 +549,9 @@ async def fake_discord_server(api: FakeDiscordAPI) -> AsyncIterator[FakeDiscordS
     app = web.Application()
     app.router.add_get("/gateway", server.gateway)
     app.router.add_route("*", "/api/v10/{tail:.*}", server.rest)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        yield server
-    finally:
-        for socket in list(server.sockets):
-            await socket.close()
-        await runner.cleanup()
+    async with serve(app) as server.base:
+        try:
+            yield server
+        finally:
+            for socket in list(server.sockets):
+                await socket.close()

@@ -18,6 +18,8 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from tests.servers import serve
+
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
 SIGNING_SECRET = "shhh-signing-secret"
@@ -209,17 +211,12 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app.router.add_route("*", "/api/{method}", fake.api)
     app.router.add_post("/respond/{id}", fake.respond)
     app.router.add_get("/socket", fake.socket)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        yield fake
-    finally:
-        for socket in list(fake.sockets):
-            await socket.close()
-        await runner.cleanup()
+    async with serve(app) as fake.base:
+        try:
+            yield fake
+        finally:
+            for socket in list(fake.sockets):
+                await socket.close()
 
 
 def command_payload(

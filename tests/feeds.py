@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from tests.servers import serve
+
 
 @dataclass(frozen=True)
 class Item:
@@ -152,13 +154,5 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    server.base = f"http://127.0.0.1:{port}"
-    try:
+    async with serve(app) as server.base:
         yield server
-    finally:
-        await runner.cleanup()

@@ -35,16 +35,7 @@ async def run_bot(
     workdir: Path, stdin: str, extra: Mapping[str, str] | None = None, within: float = 30
 ) -> Finished:
     """Pipe `stdin` into the bot and wait for it to exit at end of input."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=workdir,
-        env=bot_environment(workdir, extra),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(workdir, extra)
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), within)
     assert process.returncode is not None
     return Finished(process.returncode, out.decode(), err.decode())

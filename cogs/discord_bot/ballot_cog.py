@@ -13,7 +13,7 @@ from bot.ballot import Ballot
 from bot.cards import CardRefresher
 from bot.errors import DuplicateSuggestion, SelfVote, UserFacingError
 from bot.models import CardRef, Member, Shortlist, Suggestion, Tally
-from bot.text import shortlist_markdown
+from bot.text import shortlist_markdown, suggested_reply
 from cogs.discord_bot.members import Curators, reactor
 from cogs.discord_bot.render import (
     NO_PINGS,
@@ -82,14 +82,7 @@ class BallotCog(commands.Cog):
         channel_id = self.suggestions_channel_id or interaction.channel_id
         assert channel_id is not None
         message = await self._post_card(channel_id, result.suggestion, is_new=result.is_new)
-        if result.is_new:
-            text = f"Suggested #{result.suggestion.number} for the next issue: {message.jump_url}"
-        else:
-            origin = result.suggestion.author.platform.capitalize()
-            text = (
-                f"That link was already suggested on {origin} as #{result.suggestion.number}; "
-                f"here is its card for this server, votes are counted together: {message.jump_url}"
-            )
+        text = suggested_reply(result, message.jump_url, here="this server")
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def _post_card(

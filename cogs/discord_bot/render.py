@@ -6,8 +6,8 @@ from datetime import datetime
 
 import discord
 
-from bot.models import Announcement, Author, Shortlist, Tally, votes_label
-from bot.text import cycle_title, day, plural
+from bot.models import Announcement, Author, Shortlist, Tally
+from bot.text import cycle_title, day, plural, votes_with_split
 from bot.watcher import FeedStatus, PollResult
 
 PLATFORM = "discord"
@@ -31,15 +31,6 @@ def author_text(author: Author) -> str:
     return f"{escape(author.name)} (on {author.platform.capitalize()})"
 
 
-def split_text(tally: Tally) -> str:
-    if len(tally.by_platform) < 2:
-        return votes_label(tally.votes)
-    parts = " · ".join(
-        f"{platform.capitalize()} {count}" for platform, count in sorted(tally.by_platform.items())
-    )
-    return f"{votes_label(tally.votes)} ({parts})"
-
-
 def card_embed(tally: Tally, emoji: str) -> discord.Embed:
     suggestion = tally.suggestion
     embed = discord.Embed(
@@ -49,7 +40,7 @@ def card_embed(tally: Tally, emoji: str) -> discord.Embed:
         colour=BRAND,
     )
     embed.add_field(name="Suggested by", value=author_text(suggestion.author), inline=True)
-    embed.add_field(name="Votes", value=split_text(tally), inline=True)
+    embed.add_field(name="Votes", value=votes_with_split(tally), inline=True)
     embed.set_footer(text=f"React with {emoji} to vote · for the next issue")
     return embed
 
@@ -58,7 +49,7 @@ def shortlist_lines(shortlist: Shortlist) -> list[str]:
     lines = []
     for rank, tally in enumerate(shortlist.ranked, start=1):
         suggestion = tally.suggestion
-        line = f"**{rank}.** {split_text(tally)} · #{suggestion.number} <{suggestion.url}>"
+        line = f"**{rank}.** {votes_with_split(tally)} · #{suggestion.number} <{suggestion.url}>"
         if suggestion.note:
             line += f" — {escape(cut(suggestion.note, 280))}"
         lines.append(f"{line} — {author_text(suggestion.author)}")

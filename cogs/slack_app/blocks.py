@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Announcement, Author, Shortlist, Tally, votes_label
-from bot.text import cycle_title, day, moment, plural
+from bot.text import cycle_title, day, moment, plural, votes_with_split
 from bot.watcher import FeedStatus, PollResult
 
 PLATFORM = "slack"
@@ -33,15 +33,6 @@ def author_text(author: Author) -> str:
     return escape(author.name) + where
 
 
-def split_text(tally: Tally) -> str:
-    if len(tally.by_platform) < 2:
-        return votes_label(tally.votes)
-    parts = " · ".join(
-        f"{platform.capitalize()} {count}" for platform, count in sorted(tally.by_platform.items())
-    )
-    return f"{votes_label(tally.votes)} ({parts})"
-
-
 def _mrkdwn(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}}
 
@@ -59,7 +50,7 @@ def card(tally: Tally, reaction: str) -> tuple[str, list[Block]]:
     blocks = [
         _mrkdwn("\n".join(lines)),
         _context(
-            f"Suggested by {author_text(suggestion.author)} · *{split_text(tally)}* · "
+            f"Suggested by {author_text(suggestion.author)} · *{votes_with_split(tally)}* · "
             f"react with :{reaction}: to vote for the next issue"
         ),
     ]
@@ -79,7 +70,7 @@ def shortlist(shortlist: Shortlist) -> tuple[str, list[Block]]:
     room = MAX_BLOCKS - 3
     for rank, tally in enumerate(shortlist.ranked[:room], start=1):
         suggestion = tally.suggestion
-        line = f"*{rank}.* {split_text(tally)} · #{suggestion.number} {link(suggestion.url)}"
+        line = f"*{rank}.* {votes_with_split(tally)} · #{suggestion.number} {link(suggestion.url)}"
         if suggestion.note:
             line += f"\n{escape(suggestion.note)}"
         blocks.append(_mrkdwn(f"{line}\n_suggested by {author_text(suggestion.author)}_"))

@@ -19,7 +19,7 @@ from bot.ballot import Ballot
 from bot.errors import DuplicateSuggestion, SelfVote, UserFacingError
 from bot.models import CardRef, Member, Suggestion
 from bot.settings import SlackSettings
-from bot.text import plural, shortlist_markdown
+from bot.text import plural, shortlist_markdown, suggested_reply
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
@@ -142,15 +142,7 @@ class SlackHandlers:
             permalink = await self._post_card(
                 client, channel, result.suggestion, is_new=result.is_new
             )
-            number = result.suggestion.number
-            if result.is_new:
-                text = f"Suggested #{number} for the next issue: {permalink}"
-            else:
-                origin = result.suggestion.author.platform.capitalize()
-                text = (
-                    f"That link was already suggested on {origin} as #{number}; here is its card "
-                    f"for Slack, votes are counted together: {permalink}"
-                )
+            text = suggested_reply(result, permalink, here="Slack")
             await respond(text=text, response_type="ephemeral")
 
         await self._answer(respond, command, work)
