@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TextIO
 
 import aiohttp
@@ -35,6 +35,29 @@ async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO =
 
     Returns the exit status: 1 if the front ends ended because they failed, else 0.
     """
+    with _stop_signals() as stopping:
+        return await _run(settings, stopping, stdin=stdin, stdout=stdout)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[asyncio.Event]:
+    """SIGINT and SIGTERM set the event, from the first moment: shutdown is always graceful."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stopping.set)
+    try:
+        yield stopping
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+
+
+async def _run(
+    settings: Settings, stopping: asyncio.Event, *, stdin: TextIO, stdout: TextIO
+) -> int:
     database = await Database.open(settings.database_path)
     try:
         async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
@@ -53,7 +76,7 @@ async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO =
                     alert_after=settings.feed_failure_alert_after,
                 )
             front_ends = _front_ends(settings, ballot, watcher, stdin=stdin, stdout=stdout)
-            return await _serve(front_ends, watcher)
+            return await _serve(front_ends, watcher, stopping)
     finally:
         await database.close()
         log.info("Stopped")
@@ -87,14 +110,10 @@ def _front_ends(
     return front_ends
 
 
-async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> int:
-    """Run until a signal or until every front end has returned; then stop everything."""
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stopping.set)
-
+async def _serve(
+    front_ends: list[FrontEnd], watcher: FeedWatcher | None, stopping: asyncio.Event
+) -> int:
+    """Run until `stopping` is set or every front end has returned; then stop everything."""
     fronts: dict[asyncio.Task[None], str] = {
         asyncio.create_task(front.run(), name=f"front end {front.name}"): front.name
         for front in front_ends
@@ -130,9 +149,6 @@ async def _serve(front_ends: list[FrontEnd], watcher: FeedWatcher | None) -> int
         return 1 if failed and not stopping.is_set() else 0
     finally:
         stop_waiter.cancel()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
 
 
 async def _until(event: asyncio.Event) -> None:

@@ -72,7 +72,7 @@ class BallotCog(commands.Cog):
         try:
             result = await self.ballot.suggest(member, url, note or "")
         except DuplicateSuggestion as duplicate:
-            link = await self._card_link(duplicate.suggestion)
+            link = await self._card_link(duplicate.suggestion, interaction.guild_id)
             where = f"\nIts card: {link}" if link else ""
             await interaction.followup.send(
                 f"{duplicate.message}{where}", ephemeral=True, allowed_mentions=NO_PINGS
@@ -81,14 +81,17 @@ class BallotCog(commands.Cog):
 
         channel_id = self.suggestions_channel_id or interaction.channel_id
         assert channel_id is not None
-        message = await self._post_card(channel_id, result.suggestion, is_new=result.is_new)
+        message = await self._post_card(
+            channel_id, interaction.guild_id, result.suggestion, is_new=result.is_new
+        )
         text = suggested_reply(result, message.jump_url, here="this server")
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def _post_card(
-        self, channel_id: int, suggestion: Suggestion, *, is_new: bool
+        self, channel_id: int, guild_id: int | None, suggestion: Suggestion, *, is_new: bool
     ) -> discord.Message:
-        channel = self.bot.get_partial_messageable(channel_id)
+        # With its guild, the message's jump_url points into the server rather than at DMs.
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         tally = await self.ballot.tally(suggestion)
         try:
             message = await channel.send(
@@ -112,16 +115,12 @@ class BallotCog(commands.Cog):
             log.warning("Could not add the vote reaction to card %s: %s", message.id, error)
         return message
 
-    async def _card_link(self, suggestion: Suggestion) -> str | None:
+    async def _card_link(self, suggestion: Suggestion, guild_id: int | None) -> str | None:
         for card in await self.ballot.cards_of(suggestion):
             if card.platform == PLATFORM:
-                return self._jump_url(card)
+                channel = self.bot.get_partial_messageable(int(card.channel_id), guild_id=guild_id)
+                return channel.get_partial_message(int(card.message_id)).jump_url
         return None
-
-    def _jump_url(self, card: CardRef) -> str:
-        channel = self.bot.get_channel(int(card.channel_id))
-        guild_id = getattr(getattr(channel, "guild", None), "id", None) or "@me"
-        return f"https://discord.com/channels/{guild_id}/{card.channel_id}/{card.message_id}"
 
     async def _edit_card(self, card: CardRef, tally: Tally) -> None:
         message = self.bot.get_partial_messageable(int(card.channel_id)).get_partial_message(

@@ -93,7 +93,9 @@ async def test_one_process_one_ballot_one_feed_on_both_platforms(tmp_path: Path)
             )
 
             feed.write_bytes(rss2([issue(2), issue(1)]))
+            followups = len(api.find("POST", f"/webhooks/{APP_ID}/"))
             await discord_server.dispatch("INTERACTION_CREATE", slash("poll", invoker=CORA))
+            await eventually(lambda: len(api.find("POST", f"/webhooks/{APP_ID}/")) > followups)
             await eventually(lambda: api.find("POST", f"/channels/{ANNOUNCE_ID}/messages"))
             await eventually(
                 lambda: any(c.args["channel"] == ANNOUNCE for c in slack.find("chat.postMessage"))

@@ -100,8 +100,8 @@ async def test_suggest_defers_posts_a_card_and_answers_privately(harness: Discor
 
     [react] = api.find("PUT", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/")
     assert react.path.endswith("/@me")
-    assert reply.startswith("Suggested #1 for the next issue: https://discord.com/channels/")
-    assert reply.endswith(f"/{SUGGESTIONS_ID}/{card_id}")
+    jump_url = f"https://discord.com/channels/{GUILD_ID}/{SUGGESTIONS_ID}/{card_id}"
+    assert reply == f"Suggested #1 for the next issue: {jump_url}"
 
 
 async def test_a_refused_link_says_why_and_stores_nothing(harness: DiscordHarness) -> None:
@@ -117,7 +117,9 @@ async def test_a_duplicate_points_at_the_existing_card(harness: DiscordHarness) 
     card_id = _card_id(harness.api)
     reply = await _suggest(harness, BOB, "example.com/post#comments")
     assert reply.startswith("That link is already on the ballot as #1, suggested by Alice.")
-    assert reply.endswith(f"/{SUGGESTIONS_ID}/{card_id}")
+    assert reply.endswith(
+        f"Its card: https://discord.com/channels/{GUILD_ID}/{SUGGESTIONS_ID}/{card_id}"
+    )
     assert len(harness.api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")) == 1
 
 

@@ -92,12 +92,18 @@ async def test_the_bot_process_runs_a_ballot_on_discord_and_recovers_votes(tmp_p
         reaction_reads = len(
             api.find("GET", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/")
         )
-        await eventually(
-            lambda: (
-                len(api.find("GET", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/"))
-                > reaction_reads + 1
+
+        def card_shows(votes: str) -> bool:
+            edits = api.find("PATCH", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}")
+            return (
+                bool(edits)
+                and {"name": "Votes", "value": votes, "inline": True}
+                in (edits[-1].json["embeds"][0]["fields"])
             )
-        )
+
+        await eventually(lambda: card_shows("2 votes"))  # recovery done: the card caught up
+        reads = api.find("GET", f"/channels/{SUGGESTIONS_ID}/messages/{card_id}/reactions/")
+        assert len(reads) == reaction_reads + 2  # normal and super reactions, one page each
         followups = len(api.find("POST", f"/webhooks/{APP_ID}/"))
         await server.dispatch(
             "INTERACTION_CREATE", slash("shortlist", [subcommand("show")], invoker=CORA)
