@@ -24,7 +24,7 @@ async def burst(voters: int, spread_seconds: float, interval: float) -> None:
         ballot = Ballot(SqliteBallotStore(database), suggestions_per_member=5)
         edits: list[int] = []
 
-        async def edit(card: CardRef, tally: Tally) -> None:
+        async def edit(card: CardRef, tally: Tally, closed: bool) -> None:
             edits.append(tally.votes)
 
         refresher = CardRefresher(ballot, "bench", edit, interval=interval)

@@ -179,7 +179,10 @@ class Ballot:
         return await self._store.cards_of(suggestion.id)
 
     async def open_cards(self, platform: str) -> list[tuple[CardRef, Suggestion]]:
-        return await self._store.open_cards(platform)
+        return await self._store.cycle_cards((await self.open_cycle()).id, platform)
+
+    async def cycle_cards(self, cycle: Cycle, platform: str) -> list[tuple[CardRef, Suggestion]]:
+        return await self._store.cycle_cards(cycle.id, platform)
 
     async def withdraw_card(self, card: CardRef) -> Suggestion | None:
         """A moderator deleted the card: its suggestion leaves the open ballot."""

@@ -71,8 +71,8 @@ class BallotStore(Protocol):
 
     async def has_card(self, suggestion_id: int, platform: str) -> bool: ...
 
-    async def open_cards(self, platform: str) -> list[tuple[CardRef, Suggestion]]:
-        """Every card on `platform` whose suggestion is live in the open cycle."""
+    async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
+        """Every card on `platform` whose suggestion is live in that cycle."""
 
 
 class FeedStore(Protocol):

@@ -241,14 +241,13 @@ class SqliteBallotStore:
         )
         return row is not None
 
-    async def open_cards(self, platform: str) -> list[tuple[CardRef, Suggestion]]:
+    async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
         rows = await self._db.fetch_all(
             f"SELECT c.platform, c.channel_id, c.message_id, {_SUGGESTION_COLUMNS}"
             " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
-            " JOIN cycles y ON y.id = s.cycle_id"
-            " WHERE c.platform = ? AND y.closed_at IS NULL AND s.withdrawn_at IS NULL"
+            " WHERE c.platform = ? AND s.cycle_id = ? AND s.withdrawn_at IS NULL"
             " ORDER BY s.number",
-            (platform,),
+            (platform, cycle_id),
         )
         return [(_card(row), _suggestion(row)) for row in rows]
 

@@ -122,11 +122,11 @@ class BallotCog(commands.Cog):
                 return channel.get_partial_message(int(card.message_id)).jump_url
         return None
 
-    async def _edit_card(self, card: CardRef, tally: Tally) -> None:
+    async def _edit_card(self, card: CardRef, tally: Tally, closed: bool) -> None:
         message = self.bot.get_partial_messageable(int(card.channel_id)).get_partial_message(
             int(card.message_id)
         )
-        await message.edit(embed=card_embed(tally, str(self.emoji)))
+        await message.edit(embed=card_embed(tally, str(self.emoji), closed=closed))
 
     # Voting
 

@@ -31,17 +31,20 @@ def author_text(author: Author) -> str:
     return f"{escape(author.name)} (on {author.platform.capitalize()})"
 
 
-def card_embed(tally: Tally, emoji: str) -> discord.Embed:
+def card_embed(tally: Tally, emoji: str, *, closed: bool = False) -> discord.Embed:
     suggestion = tally.suggestion
     embed = discord.Embed(
         title=cut(f"#{suggestion.number} · {suggestion.url}", 256),
         url=suggestion.url,
         description=escape(suggestion.note) or None,
-        colour=BRAND,
+        colour=discord.Colour.dark_grey() if closed else BRAND,
     )
     embed.add_field(name="Suggested by", value=author_text(suggestion.author), inline=True)
     embed.add_field(name="Votes", value=votes_with_split(tally), inline=True)
-    embed.set_footer(text=f"React with {emoji} to vote · for the next issue")
+    if closed:
+        embed.set_footer(text="Voting closed: this ballot is frozen")
+    else:
+        embed.set_footer(text=f"React with {emoji} to vote · for the next issue")
     return embed
 
 

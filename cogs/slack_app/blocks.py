@@ -41,7 +41,7 @@ def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}]}
 
 
-def card(tally: Tally, reaction: str) -> tuple[str, list[Block]]:
+def card(tally: Tally, reaction: str, *, closed: bool = False) -> tuple[str, list[Block]]:
     """A suggestion card: (fallback text, blocks)."""
     suggestion = tally.suggestion
     lines = [f"*#{suggestion.number}* {link(suggestion.url)}"]
@@ -51,7 +51,7 @@ def card(tally: Tally, reaction: str) -> tuple[str, list[Block]]:
         _mrkdwn("\n".join(lines)),
         _context(
             f"Suggested by {author_text(suggestion.author)} · *{votes_with_split(tally)}* · "
-            f"react with :{reaction}: to vote for the next issue"
+            + ("voting closed" if closed else f"react with :{reaction}: to vote for the next issue")
         ),
     ]
     fallback = (

@@ -130,8 +130,8 @@ class SlackFrontEnd:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def _edit_card(self, card: CardRef, tally: Tally) -> None:
-        text, card_blocks = blocks.card(tally, self._settings.vote_reaction)
+    async def _edit_card(self, card: CardRef, tally: Tally, closed: bool) -> None:
+        text, card_blocks = blocks.card(tally, self._settings.vote_reaction, closed=closed)
         await self.client.chat_update(
             channel=card.channel_id, ts=card.message_id, text=text, blocks=card_blocks
         )

@@ -247,6 +247,9 @@ async def test_shortlist_ranks_and_closes_and_exports(harness: DiscordHarness) -
         "INTERACTION_CREATE", slash("shortlist", [subcommand("close")], invoker=CURATOR_BY_ROLE)
     )
     assert _last_followup(harness.api).startswith("Closed cycle 1 with 2 suggestions")
+    for card in (_card_id(harness.api, 0), card_b):  # the closed cycle's cards say so
+        edit = harness.api.find("PATCH", f"/channels/{SUGGESTIONS_ID}/messages/{card}")[-1]
+        assert edit.json["embeds"][0]["footer"]["text"] == "Voting closed: this ballot is frozen"
     await harness.send("MESSAGE_REACTION_ADD", reaction(ALICE, 11, card_b))  # frozen now
     closed = await harness.ballot.shortlist(CURATOR_MEMBER, cycle_id=1)
     assert [t.votes for t in closed.ranked] == [1, 0]

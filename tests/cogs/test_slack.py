@@ -185,6 +185,12 @@ async def test_shortlist_is_for_curators_and_ranks_closes_exports(
 
     closed = await slack.reply_to("/shortlist", "close", CURATOR_ID)
     assert closed["text"].startswith("Closed cycle 1 with 2 suggestions")
+    await eventually(
+        lambda: (
+            {c.args["ts"] for c in fake.find("chat.update") if "voting closed" in str(c.args)}
+            == {_posted_ts(fake, 0), _posted_ts(fake, 1)}
+        )
+    )
     exported = await slack.reply_to("/shortlist", "export 1", CURATOR_ID)
     assert exported["text"].startswith("```# Shortlist of cycle 1 (closed)")
 
