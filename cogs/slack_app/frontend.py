@@ -84,17 +84,29 @@ class SlackFrontEnd:
             await self._shut_down()
 
     async def _authenticate(self) -> bool:
-        """auth.test until Slack answers; a rejected token ends the Slack front end."""
+        """Check the tokens until Slack answers; a rejected token ends the Slack front end.
+
+        (slack_sdk's Socket Mode client would retry a bad app token forever, a traceback a time.)
+        """
         attempt = 0
         while not self._stopping.is_set():
+            setting = "SLACK_BOT_TOKEN"
             try:
                 identity = await self.client.auth_test()
+                if self._settings.app_token is not None:
+                    setting = "SLACK_APP_TOKEN"
+                    await self.client.apps_connections_open(app_token=self._settings.app_token)
             except SlackApiError as error:
                 reason = slack_error(error)
                 if reason in _FATAL_AUTH_ERRORS:
                     raise FrontEndUnavailable(
-                        f"Slack rejected SLACK_BOT_TOKEN ({reason}); copy the Bot User OAuth "
-                        "Token again from the app's OAuth & Permissions page"
+                        f"Slack rejected {setting} ({reason}); copy it again from the app's "
+                        + (
+                            "OAuth & Permissions"
+                            if setting == "SLACK_BOT_TOKEN"
+                            else "Basic Information"
+                        )
+                        + " page"
                     ) from None
                 failure = f"Slack answered {reason}"
             except (OSError, aiohttp.ClientError, TimeoutError) as error:

@@ -298,8 +298,8 @@ async def test_socket_mode_connects_to_the_url_slack_hands_out(
     await harness.start()
     try:
         await eventually(lambda: fake.socket_connected.is_set())
-        [opened] = fake.find("apps.connections.open")
-        assert opened.token == "xapp-test-app-token"
+        opened = fake.find("apps.connections.open")  # the token check, then the connection
+        assert [call.token for call in opened] == ["xapp-test-app-token"] * 2
 
         envelope = await fake.envelope(
             "slash_commands",
@@ -324,8 +324,14 @@ async def test_a_rejected_token_turns_slack_off(tmp_path: Path, fake: FakeSlack)
     from bot.errors import FrontEndUnavailable
 
     harness = SlackHarness(tmp_path / "bot.sqlite3", fake, bot_token="xoxb-revoked")
-    with pytest.raises(FrontEndUnavailable, match="invalid_auth"):
+    with pytest.raises(FrontEndUnavailable, match=r"rejected SLACK_BOT_TOKEN \(invalid_auth\)"):
         await harness.start()
+    harness = SlackHarness(
+        tmp_path / "bot.sqlite3", fake, socket_mode=True, app_token="xapp-revoked"
+    )
+    with pytest.raises(FrontEndUnavailable, match=r"rejected SLACK_APP_TOKEN \(invalid_auth\)"):
+        await harness.start()
+    assert not fake.sockets
 
 
 async def test_the_manifest_grants_exactly_what_the_app_uses(slack: SlackHarness) -> None:
