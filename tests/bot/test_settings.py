@@ -155,3 +155,26 @@ def test_malformed_slack_settings_name_themselves(
         Settings.from_env(environ)
     assert error.value.name == name
     assert says in str(error.value)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_documents_exactly_the_settings_read() -> None:
+    import re
+
+    source = (ROOT / "bot" / "settings.py").read_text()
+    read = set(re.findall(r'read\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert read == documented
+    assert len(read) > 25
+
+
+def test_env_example_as_is_starts_console_mode() -> None:
+    from dotenv import dotenv_values
+
+    values = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
+    settings = Settings.from_env(values)
+    assert settings.console_mode
+    assert settings.feed_poll_seconds == 900
