@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,13 @@ class SettingsError(Exception):
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
+
+
+def _is_snowflake(item: str) -> bool:
+    return item.isdigit() and int(item) > 0
 
 
 class _Reader:
@@ -48,37 +55,29 @@ class _Reader:
     def items(self, name: str) -> tuple[str, ...]:
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
-    def snowflake(self, name: str) -> int | None:
-        """A Discord id (a positive integer), or None when unset."""
-        raw = self.text(name)
-        if not raw:
-            return None
-        if not raw.isdigit() or int(raw) == 0:
-            raise SettingsError(
-                name, f"must be a Discord id (a number like 123456789012345678), not {raw!r}"
-            )
-        return int(raw)
-
-    def snowflakes(self, name: str) -> tuple[int, ...]:
-        ids = []
-        for item in self.items(name):
-            if not item.isdigit() or int(item) == 0:
-                raise SettingsError(
-                    name, f"must be comma-separated Discord ids (numbers), but has {item!r}"
-                )
-            ids.append(int(item))
-        return tuple(dict.fromkeys(ids))
-
-    def slack_ids(self, name: str) -> tuple[str, ...]:
+    def ids(self, name: str, *, valid: Callable[[str], bool], example: str) -> tuple[str, ...]:
+        """Comma-separated ids; a name not ending in _IDS takes one at most."""
         ids = self.items(name)
         for item in ids:
-            if not _SLACK_ID.match(item):
-                raise SettingsError(
-                    name, f"must be Slack ids such as C0123456789, but has {item!r}"
-                )
+            if not valid(item):
+                raise SettingsError(name, f"must be ids such as {example}, but has {item!r}")
         if len(ids) > 1 and not name.endswith("_IDS"):
             raise SettingsError(name, "takes one id")
         return tuple(dict.fromkeys(ids))
+
+    def snowflakes(self, name: str) -> tuple[int, ...]:
+        """Discord ids: positive numbers."""
+        ids = self.ids(name, valid=_is_snowflake, example="123456789012345678")
+        return tuple(int(item) for item in ids)
+
+    def snowflake(self, name: str) -> int | None:
+        return next(iter(self.snowflakes(name)), None)
+
+    def slack_ids(self, name: str) -> tuple[str, ...]:
+        return self.ids(name, valid=lambda item: bool(_SLACK_ID.match(item)), example="C0123456789")
+
+    def slack_id(self, name: str) -> str | None:
+        return next(iter(self.slack_ids(name)), None)
 
     def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
         raw = self.text(name)
@@ -136,9 +135,6 @@ class DiscordSettings:
         )
 
 
-_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
-
-
 @dataclass(frozen=True, slots=True)
 class SlackSettings:
     """Present when SLACK_BOT_TOKEN is set. Socket Mode with SLACK_APP_TOKEN, else HTTP mode."""
@@ -186,17 +182,13 @@ class SlackSettings:
             signing_secret=signing_secret,
             port=read.integer("PORT", 3000, minimum=0, maximum=65535),
             announce_channel_ids=read.slack_ids("SLACK_ANNOUNCE_CHANNEL_IDS"),
-            suggestions_channel_id=_single(read.slack_ids("SLACK_SUGGESTIONS_CHANNEL_ID")),
+            suggestions_channel_id=read.slack_id("SLACK_SUGGESTIONS_CHANNEL_ID"),
             curator_user_ids=read.slack_ids("SLACK_CURATOR_USER_IDS"),
-            curator_usergroup_id=_single(read.slack_ids("SLACK_CURATOR_USERGROUP_ID")),
-            curator_channel_id=_single(read.slack_ids("SLACK_CURATOR_CHANNEL_ID")),
+            curator_usergroup_id=read.slack_id("SLACK_CURATOR_USERGROUP_ID"),
+            curator_channel_id=read.slack_id("SLACK_CURATOR_CHANNEL_ID"),
             vote_reaction=reaction,
             api_url=read.url("SLACK_API_URL", ("http", "https")),
         )
-
-
-def _single(ids: tuple[str, ...]) -> str | None:
-    return ids[0] if ids else None
 
 
 @dataclass(frozen=True, slots=True)

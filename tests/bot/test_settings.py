@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def test_discord_is_on_when_a_token_is_set() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("DISCORD_GUILD_ID", "my-server", "must be a Discord id"),
+        ("DISCORD_GUILD_ID", "my-server", "must be ids such as 123456789012345678"),
         ("DISCORD_ANNOUNCE_CHANNEL_IDS", "1,general", "has 'general'"),
         ("DISCORD_API_BASE", "discord.example.com", "must be a http or https URL"),
         ("DISCORD_GATEWAY_URL", "http://gateway", "must be a ws or wss URL"),
@@ -130,7 +131,7 @@ def test_slack_socket_mode_and_http_mode() -> None:
                 "SLACK_ANNOUNCE_CHANNEL_IDS": "#general",
             },
             "SLACK_ANNOUNCE_CHANNEL_IDS",
-            "Slack ids",
+            "must be ids such as C0123456789",
         ),
         (
             {
@@ -161,8 +162,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_env_example_documents_exactly_the_settings_read() -> None:
-    import re
-
     source = (ROOT / "bot" / "settings.py").read_text()
     read = set(re.findall(r'read\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
     example = (ROOT / ".env.example").read_text()
