@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot.errors import (
-    BallotClosed,
     DuplicateSuggestion,
     InvalidNote,
     NotCurator,
@@ -250,11 +249,9 @@ class Ballot:
         return suggestion if cycle is not None and cycle.is_open else None
 
     async def _cast(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
+        """`suggestion` comes from the open cycle: both callers looked it up there."""
         if member.is_bot:
             return VoteOutcome(VoteChange.IGNORED, await self._store.tally(suggestion.id))
-        cycle = await self._store.get_cycle(suggestion.cycle_id)
-        if cycle is None or not cycle.is_open:
-            raise BallotClosed(f"The ballot for cycle {suggestion.cycle_id} is closed.")
         if add:
             if suggestion.author.is_member(member):
                 raise SelfVote("You can't vote for your own suggestion.")

@@ -56,9 +56,5 @@ class UnknownCycle(UserFacingError):
     """No cycle has that number."""
 
 
-class BallotClosed(UserFacingError):
-    """The suggestion's cycle is closed, so its ballot is frozen."""
-
-
 class FrontEndUnavailable(Exception):
     """A front end cannot run at all (its credentials were rejected, say); says which setting."""

@@ -58,10 +58,13 @@ class SqliteFeedStore:
         self._db = database
 
     async def feed(self, source: str) -> FeedState | None:
+        return await self._feed_where("f.source = ?", source)
+
+    async def _feed_where(self, condition: str, value: object) -> FeedState | None:
         row = await self._db.fetch_one(
             "SELECT f.*, (SELECT COUNT(*) FROM feed_entries e WHERE e.feed_id = f.id) AS entries"
-            " FROM feeds f WHERE f.source = ?",
-            (source,),
+            f" FROM feeds f WHERE {condition}",
+            (value,),
         )
         return _feed(row) if row is not None else None
 
@@ -105,9 +108,7 @@ class SqliteFeedStore:
             " WHERE id = ?",
             (error, to_text(now), feed_id),
         )
-        row = await self._db.fetch_one("SELECT source FROM feeds WHERE id = ?", (feed_id,))
-        assert row is not None
-        feed = await self.feed(row["source"])
+        feed = await self._feed_where("f.id = ?", feed_id)
         assert feed is not None
         return feed
 

@@ -256,11 +256,15 @@ class SlackHandlers:
 
     # Votes
 
+    def _is_vote(self, reaction: str) -> bool:
+        """The vote reaction, in any skin tone."""
+        return _SKIN_TONE.sub("", reaction) == self.settings.vote_reaction
+
     def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
         item = event.get("item") or {}
         if item.get("type") != "message" or "ts" not in item:
             return None
-        if _SKIN_TONE.sub("", event.get("reaction", "")) != self.settings.vote_reaction:
+        if not self._is_vote(event.get("reaction", "")):
             return None
         if event.get("user") in (context.bot_user_id, self.people.bot_user_id):
             return None  # the bot's own reaction is only the button
@@ -311,7 +315,7 @@ class SlackHandlers:
                 continue
             users: set[str] = set()
             for reaction in (response.get("message") or {}).get("reactions") or []:
-                if _SKIN_TONE.sub("", reaction.get("name", "")) == self.settings.vote_reaction:
+                if self._is_vote(reaction.get("name", "")):
                     users.update(reaction.get("users") or [])
             users.discard(self.people.bot_user_id or "")
             reactors = [
