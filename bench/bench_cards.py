@@ -1,4 +1,4 @@
-"""How many card edits a burst of votes costs with the debounced CardRefresher.
+"""How many card edits a burst of votes costs with the card service's debounced refresh.
 
 Run: .venv/bin/python -m bench.bench_cards   (figures, not pass/fail)
 A burst of reactions on one card should become a handful of edits, the last one showing the true
@@ -8,43 +8,61 @@ count, instead of one edit (and one rate-limit bucket hit) per reaction.
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 import time
 from pathlib import Path
 
-from bot.ballot import Ballot
-from bot.cards import CardRefresher
+from bot.app import Tuning, built
 from bot.models import CardRef, Member, Tally
-from storage import Database, SqliteBallotStore
+from bot.settings import Settings
+
+
+class CountingPlatform:
+    """A platform whose cards only count the edits made to them."""
+
+    name = "bench"
+    place = "the bench"
+
+    def __init__(self) -> None:
+        self.edits: list[int] = []
+
+    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+        return CardRef(self.name, channel_id, "card")
+
+    async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
+        self.edits.append(tally.votes)
+
+    async def card_link(self, card: CardRef) -> str:
+        return "bench://card"
+
+    async def reactors(self, card: CardRef) -> list[Member]:
+        return []
 
 
 async def burst(voters: int, spread_seconds: float, interval: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        database = await Database.open(Path(folder) / "bench.sqlite3")
-        ballot = Ballot(SqliteBallotStore(database), suggestions_per_member=5)
-        edits: list[int] = []
+        settings = Settings(database_path=Path(folder) / "bench.sqlite3")
+        tuning = Tuning(card_refresh_seconds=interval)
+        async with built(settings, stdout=io.StringIO(), tuning=tuning) as app:
+            platform = CountingPlatform()
+            app.cards.add_platform(platform)
+            author = Member("bench", "author", "Author")
+            await app.cards.suggest(author, "https://example.com/a", "", channel_id="channel")
+            card = CardRef("bench", "channel", "card")
 
-        async def edit(card: CardRef, tally: Tally, closed: bool) -> None:
-            edits.append(tally.votes)
-
-        refresher = CardRefresher(ballot, "bench", edit, interval=interval)
-        author = Member("bench", "author", "Author")
-        suggestion = (await ballot.suggest(author, "https://example.com/a")).suggestion
-        card = CardRef("bench", "channel", "message")
-        await ballot.attach_card(suggestion, card)
-
-        started = time.perf_counter()
-        for n in range(voters):
-            await ballot.vote_on_card(card, Member("bench", str(n), f"m{n}"))
-            await asyncio.sleep(spread_seconds / voters)
-        await asyncio.sleep(interval * 1.5)  # let the last debounced edit land
-        await refresher.flush()
-        elapsed = time.perf_counter() - started
-        print(
-            f"{voters} votes over {spread_seconds:.1f} s, edits at most every {interval:g} s: "
-            f"{len(edits)} edits (the last shows {edits[-1]}), {elapsed:.1f} s in all"
-        )
-        await database.close()
+            started = time.perf_counter()
+            for n in range(voters):
+                await app.ballot.vote_on_card(card, Member("bench", str(n), f"m{n}"))
+                await asyncio.sleep(spread_seconds / voters)
+            await asyncio.sleep(interval * 1.5)  # let the last debounced edit land
+            await app.cards.flush()
+            elapsed = time.perf_counter() - started
+            edits = platform.edits
+            print(
+                f"{voters} votes over {spread_seconds:.1f} s, edits at most every {interval:g} s: "
+                f"{len(edits)} edits (the last shows {edits[-1]}), {elapsed:.1f} s in all"
+            )
 
 
 async def main() -> None:

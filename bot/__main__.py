@@ -1,4 +1,4 @@
-"""`python -m bot`: read the settings, configure logging, run until stopped."""
+"""`python -m bot`: read the settings, configure logging and the platform libraries, run."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from bot.app import run
 from bot.settings import Settings, SettingsError
 
 
+def configure_libraries(settings: Settings) -> None:
+    """Process-wide tweaks of the platform libraries, made here once, before anything runs."""
+    if settings.discord is not None:
+        from cogs.discord_bot import configure_library
+
+        configure_library(settings.discord)
+
+
 def main() -> int:
     load_dotenv(Path.cwd() / ".env")  # the environment wins over the file
     try:
@@ -26,6 +34,7 @@ def main() -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    configure_libraries(settings)
     try:
         return asyncio.run(run(settings))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

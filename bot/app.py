@@ -1,4 +1,7 @@
-"""The composition root: build storage, services and front ends once, run them, stop cleanly."""
+"""The composition root: `build` wires the whole bot once; `run` serves it until told to stop.
+
+`python -m bot`, the tests and the benchmarks all get their object graph from `build`.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +10,159 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from typing import TextIO
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
 import aiohttp
 
+from bot.announcing import Announcer
 from bot.ballot import Ballot
+from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
-from bot.fetching import USER_AGENT, FeedFetcher
+from bot.fetching import FETCH_TIMEOUT_SECONDS, USER_AGENT, FeedFetcher
 from bot.ports import FrontEnd
 from bot.settings import Settings
 from bot.watcher import FeedWatcher
-from storage import Database, SqliteBallotStore, SqliteFeedStore
+from storage import Database, SqliteBallotStore, SqliteCardStore, SqliteFeedStore
+
+if TYPE_CHECKING:  # the platform front ends are imported only when configured
+    from cogs.console import ConsoleFrontEnd
+    from cogs.discord_bot import DiscordFrontEnd
+    from cogs.slack_app import SlackFrontEnd
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 8.0
+CARD_FLUSH_SECONDS = 3.0
 
 CONSOLE_BANNER = (
     "Shortlist is running in console mode (no DISCORD_TOKEN or SLACK_BOT_TOKEN set; "
     "see .env.example to connect Discord or Slack). Type /help for the commands."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Timings and addresses that tests shorten or pin; production keeps the defaults."""
+
+    card_refresh_seconds: float = 10.0  # at most one edit per card in this time
+    guild_ready_timeout: float = 2.0  # discord.py's wait for the servers at start-up
+    http_host: str = "0.0.0.0"  # where Slack's HTTP mode listens
+    feed_timeout_seconds: float = FETCH_TIMEOUT_SECONDS
+
+
+@dataclass(slots=True)
+class App:
+    """The whole bot, wired: storage, the ballot and its cards, feeds, and the front ends."""
+
+    database: Database
+    session: aiohttp.ClientSession
+    ballot: Ballot
+    cards: CardService
+    announcer: Announcer
+    watcher: FeedWatcher | None
+    discord: DiscordFrontEnd | None = None
+    slack: SlackFrontEnd | None = None
+    console: ConsoleFrontEnd | None = None
+    front_ends: list[FrontEnd] = field(default_factory=list)
+
+    async def shut_down(self) -> None:
+        """Stop discovering and delivering; bring every card up to date, then stop the front ends
+        (whose connections those edits need)."""
+
+        async def cards_then_front_ends() -> None:
+            try:
+                await asyncio.wait_for(self.cards.flush(), CARD_FLUSH_SECONDS)
+            except TimeoutError:
+                log.warning("Some card edits could not be made before shutdown")
+            await asyncio.gather(
+                *(front.stop() for front in self.front_ends), return_exceptions=True
+            )
+
+        stops: list[Awaitable[None]] = [self.announcer.stop(), cards_then_front_ends()]
+        if self.watcher is not None:
+            stops.append(self.watcher.stop())
+        await asyncio.gather(*stops, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.session.close()
+        await self.database.close()
+
+
+async def build(
+    settings: Settings,
+    *,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    tuning: Tuning = Tuning(),
+) -> App:
+    """Open the database and the HTTP session and wire every service and front end to them."""
+    database = await Database.open(settings.database_path)
+    session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+    ballot = Ballot(
+        SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
+    )
+    await ballot.current_cycle()
+    cards = CardService(ballot, SqliteCardStore(database), interval=tuning.card_refresh_seconds)
+    ballot.on_tally_changed(cards.tally_changed)
+    ballot.on_rollover(cards.cycle_closed)
+    feed_store = SqliteFeedStore(database)
+    announcer = Announcer(feed_store, ballot)
+    watcher = None
+    if settings.feed_urls:
+        watcher = FeedWatcher(
+            feed_store,
+            FeedFetcher(session, timeout=tuning.feed_timeout_seconds),
+            announcer,
+            sources=settings.feed_urls,
+            poll_seconds=settings.feed_poll_seconds,
+            alert_after=settings.feed_failure_alert_after,
+        )
+    app = App(database, session, ballot, cards, announcer, watcher)
+
+    if settings.discord is not None:
+        from cogs.discord_bot import DiscordFrontEnd
+
+        app.discord = DiscordFrontEnd(
+            settings.discord,
+            ballot,
+            cards,
+            watcher,
+            guild_ready_timeout=tuning.guild_ready_timeout,
+        )
+        cards.add_platform(app.discord.card_platform)
+        app.front_ends.append(app.discord)
+    if settings.slack is not None:
+        from cogs.slack_app import SlackFrontEnd
+
+        app.slack = SlackFrontEnd(settings.slack, ballot, cards, watcher, host=tuning.http_host)
+        cards.add_platform(app.slack.card_platform)
+        app.front_ends.append(app.slack)
+    if settings.console_mode:
+        from cogs.console import ConsoleFrontEnd
+
+        app.console = ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout)
+        app.front_ends.append(app.console)
+    for front_end in app.front_ends:
+        announcer.add_platform(front_end)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def built(
+    settings: Settings,
+    *,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    tuning: Tuning = Tuning(),
+) -> AsyncIterator[App]:
+    """`build`, closed again on the way out."""
+    app = await build(settings, stdin=stdin, stdout=stdout, tuning=tuning)
+    try:
+        yield app
+    finally:
+        await app.close()
 
 
 async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
@@ -36,7 +171,13 @@ async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO =
     Returns the exit status: 1 if the front ends ended because they failed, else 0.
     """
     with _stop_signals() as stopping:
-        return await _run(settings, stopping, stdin=stdin, stdout=stdout)
+        try:
+            async with built(settings, stdin=stdin, stdout=stdout) as app:
+                if app.console is not None:
+                    print(CONSOLE_BANNER, file=stdout, flush=True)
+                return await serve(app, stopping)
+        finally:
+            log.info("Stopped")
 
 
 @contextlib.contextmanager
@@ -55,74 +196,15 @@ def _stop_signals() -> Iterator[asyncio.Event]:
                 loop.remove_signal_handler(signum)
 
 
-async def _run(
-    settings: Settings, stopping: asyncio.Event, *, stdin: TextIO, stdout: TextIO
-) -> int:
-    database = await Database.open(settings.database_path)
-    try:
-        async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
-            ballot = Ballot(
-                SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
-            )
-            await ballot.open_cycle()
-            watcher = None
-            if settings.feed_urls:
-                watcher = FeedWatcher(
-                    SqliteFeedStore(database),
-                    ballot,
-                    FeedFetcher(session),
-                    sources=settings.feed_urls,
-                    poll_seconds=settings.feed_poll_seconds,
-                    alert_after=settings.feed_failure_alert_after,
-                )
-            front_ends = _front_ends(settings, ballot, watcher, stdin=stdin, stdout=stdout)
-            return await _serve(front_ends, watcher, stopping)
-    finally:
-        await database.close()
-        log.info("Stopped")
-
-
-def _front_ends(
-    settings: Settings,
-    ballot: Ballot,
-    watcher: FeedWatcher | None,
-    *,
-    stdin: TextIO,
-    stdout: TextIO,
-) -> list[FrontEnd]:
-    front_ends: list[FrontEnd] = []
-    if settings.discord is not None:
-        from cogs.discord_bot import DiscordFrontEnd
-
-        front_ends.append(DiscordFrontEnd(settings.discord, ballot, watcher))
-    if settings.slack is not None:
-        from cogs.slack_app import SlackFrontEnd
-
-        front_ends.append(SlackFrontEnd(settings.slack, ballot, watcher))
-    if settings.console_mode:
-        from cogs.console import ConsoleFrontEnd
-
-        print(CONSOLE_BANNER, file=stdout, flush=True)
-        front_ends.append(ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout))
-    if watcher is not None:
-        for front_end in front_ends:
-            watcher.add_announcer(front_end)
-    return front_ends
-
-
-async def _serve(
-    front_ends: list[FrontEnd], watcher: FeedWatcher | None, stopping: asyncio.Event
-) -> int:
+async def serve(app: App, stopping: asyncio.Event) -> int:
     """Run until `stopping` is set or every front end has returned; then stop everything."""
     fronts: dict[asyncio.Task[None], str] = {
         asyncio.create_task(front.run(), name=f"front end {front.name}"): front.name
-        for front in front_ends
+        for front in app.front_ends
     }
     services = dict(fronts)
-    stops: list[Callable[[], Awaitable[None]]] = [front.stop for front in front_ends]
-    if watcher is not None:
-        services[asyncio.create_task(watcher.run(), name="feed watcher")] = "feed watcher"
-        stops.insert(0, watcher.stop)
+    if app.watcher is not None:
+        services[asyncio.create_task(app.watcher.run(), name="feed watcher")] = "feed watcher"
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
     failed = False
     try:
@@ -140,7 +222,7 @@ async def _serve(
                     log.error("%s failed", fronts[task], exc_info=error)
                 failed = failed or error is not None
         log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
-        await asyncio.gather(*(stop() for stop in stops), return_exceptions=True)
+        await app.shut_down()
         _, late = await asyncio.wait(services, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in late:
             log.warning("%s did not stop in time; cancelling it", services[task])

@@ -85,8 +85,9 @@ class Ballot:
     def on_rollover(self, listener: RolloverListener) -> None:
         self._rollover_listeners.append(listener)
 
-    async def open_cycle(self) -> Cycle:
-        return await self._store.open_cycle(self._clock())
+    async def current_cycle(self) -> Cycle:
+        """The open cycle (the ballot for the next issue), opening the first one if need be."""
+        return await self._store.current_cycle(self._clock())
 
     async def suggest(self, member: Member, raw_url: str, note: str = "") -> Suggested:
         """Put a link on the open cycle's ballot.
@@ -97,7 +98,7 @@ class Ballot:
         """
         url = canonical_url(raw_url)
         note = clean_note(note)
-        cycle = await self.open_cycle()
+        cycle = await self.current_cycle()
 
         existing = await self._store.suggestion_by_url(cycle.id, url)
         if existing is not None:
@@ -140,20 +141,20 @@ class Ballot:
 
     async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
         """A vote reaction on `card`; None when it isn't a card of the open cycle."""
-        suggestion = await self._open_card_suggestion(card)
+        suggestion = await self._store.open_card_suggestion(card)
         if suggestion is None:
             return None
         return await self._cast(member, suggestion, add=True)
 
     async def unvote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
-        suggestion = await self._open_card_suggestion(card)
+        suggestion = await self._store.open_card_suggestion(card)
         if suggestion is None:
             return None
         return await self._cast(member, suggestion, add=False)
 
     async def reconcile_card(self, card: CardRef, reactors: Iterable[Member]) -> Tally | None:
         """Make the card's platform votes match who reacted, e.g. after the bot was down."""
-        suggestion = await self._open_card_suggestion(card)
+        suggestion = await self._store.open_card_suggestion(card)
         if suggestion is None:
             return None
         voters = {
@@ -171,30 +172,14 @@ class Ballot:
             await self._tally_changed(tally)
         return tally
 
-    async def attach_card(self, suggestion: Suggestion, card: CardRef) -> None:
-        await self._store.add_card(suggestion.id, card)
+    async def suggestion_on_card(self, card: CardRef) -> Suggestion | None:
+        """The open cycle's live suggestion that `card` shows, if any."""
+        return await self._store.open_card_suggestion(card)
 
-    async def cards_of(self, suggestion: Suggestion) -> list[CardRef]:
-        return await self._store.cards_of(suggestion.id)
-
-    async def open_cards(self, platform: str) -> list[tuple[CardRef, Suggestion]]:
-        return await self._store.cycle_cards((await self.open_cycle()).id, platform)
-
-    async def cycle_cards(self, cycle: Cycle, platform: str) -> list[tuple[CardRef, Suggestion]]:
-        return await self._store.cycle_cards(cycle.id, platform)
-
-    async def withdraw_card(self, card: CardRef) -> Suggestion | None:
-        """A moderator deleted the card: its suggestion leaves the open ballot."""
-        suggestion = await self._open_card_suggestion(card)
-        if suggestion is None:
-            return None
+    async def withdraw(self, suggestion: Suggestion, why: str) -> None:
+        """Take a suggestion off the ballot (its card was deleted or could not be posted)."""
         await self._store.withdraw(suggestion.id, self._clock())
-        log.info("Suggestion #%d withdrawn: its card %s was deleted", suggestion.number, card)
-        return suggestion
-
-    async def withdraw(self, suggestion: Suggestion) -> None:
-        """Take a suggestion off the ballot (its card could not be posted, say)."""
-        await self._store.withdraw(suggestion.id, self._clock())
+        log.info("Suggestion #%d withdrawn: %s", suggestion.number, why)
 
     async def tally(self, suggestion: Suggestion) -> Tally:
         return await self._store.tally(suggestion.id)
@@ -204,7 +189,7 @@ class Ballot:
     ) -> Shortlist:
         require_curator(member)
         if cycle_id is None:
-            cycle = await self.open_cycle()
+            cycle = await self.current_cycle()
         else:
             found = await self._store.get_cycle(cycle_id)
             if found is None:
@@ -228,25 +213,18 @@ class Ballot:
 
     async def rollover(self, issue: IssueRef | None = None) -> Rollover:
         """Freeze the open ballot (for `issue`, when one was published) and open the next."""
-        cycle = await self.open_cycle()
+        cycle = await self.current_cycle()
         result = await self._store.rollover(cycle.id, issue, self._clock())
         log.info("Cycle %d closed, cycle %d open", result.closed.id, result.opened.id)
         await _notify(self._rollover_listeners, result)
         return result
 
     async def _open_suggestion(self, number: int) -> Suggestion:
-        cycle = await self.open_cycle()
+        cycle = await self.current_cycle()
         suggestion = await self._store.suggestion_by_number(cycle.id, number)
         if suggestion is None:
             raise UnknownSuggestion(f"There's no suggestion #{number} for the next issue.")
         return suggestion
-
-    async def _open_card_suggestion(self, card: CardRef) -> Suggestion | None:
-        suggestion = await self._store.card_suggestion(card)
-        if suggestion is None:
-            return None
-        cycle = await self._store.get_cycle(suggestion.cycle_id)
-        return suggestion if cycle is not None and cycle.is_open else None
 
     async def _cast(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
         """`suggestion` comes from the open cycle: both callers looked it up there."""

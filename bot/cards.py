@@ -1,8 +1,12 @@
-"""Keeping each platform's cards true without tripping rate limits.
+"""Cards: the message on each platform that shows a suggestion and that members vote on.
+
+Posting a card (and withdrawing a new suggestion when the platform refuses it), linking to it,
+keeping its count true without tripping rate limits, marking it when voting closes and reading its
+votes back after downtime are done here once; each platform implements `CardPlatform`.
 
 A burst of reactions becomes at most one edit per card per `interval`, and the last edit always
 shows the count as it stands then: the tally is read when the edit is made, not when it was asked
-for. When a cycle closes, its cards are edited once more to say voting is over.
+for.
 """
 
 from __future__ import annotations
@@ -10,42 +14,97 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 
 from bot.ballot import Ballot
-from bot.models import CardRef, Rollover, Suggestion, Tally
+from bot.errors import CardGone, CardRefused, DuplicateSuggestion
+from bot.models import CardRef, Member, Rollover, Suggested, Suggestion, Tally
+from bot.ports import CardPlatform, CardStore
+from bot.text import suggested_reply
 
 log = logging.getLogger(__name__)
 
-# (card, tally, closed): closed cards say voting is over.
-EditCard = Callable[[CardRef, Tally, bool], Awaitable[None]]
 
+class CardService:
+    """Cards on every platform that shows them, for the one ballot."""
 
-class CardRefresher:
-    """Edits one platform's cards after tally changes (debounced per card) and rollovers."""
-
-    def __init__(
-        self,
-        ballot: Ballot,
-        platform: str,
-        edit: EditCard,
-        *,
-        interval: float = 10.0,
-    ) -> None:
+    def __init__(self, ballot: Ballot, store: CardStore, *, interval: float = 10.0) -> None:
         self._ballot = ballot
-        self._platform = platform
-        self._edit = edit
+        self._store = store
         self._interval = interval
+        self._platforms: dict[str, CardPlatform] = {}
         self._pending: dict[CardRef, asyncio.Task[None]] = {}
         self._last_edit: dict[CardRef, float] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._flushing = asyncio.Event()  # set at shutdown: waiting edits go at once
-        ballot.on_tally_changed(self.tally_changed)
-        ballot.on_rollover(self.cycle_closed)
+
+    def add_platform(self, platform: CardPlatform) -> None:
+        self._platforms[platform.name] = platform
+
+    async def suggest(self, member: Member, url: str, note: str, *, channel_id: str) -> str:
+        """`/suggest` on the member's platform: put the link on the ballot, post its card there,
+        and return the member's reply. A link already on the ballot is refused with its card."""
+        platform = self._platforms[member.platform]
+        try:
+            result = await self._ballot.suggest(member, url, note)
+        except DuplicateSuggestion as duplicate:
+            link = await self.link(duplicate.suggestion, platform.name)
+            if link is None:
+                raise
+            raise DuplicateSuggestion(
+                f"{duplicate.message}\nIts card: {link}", duplicate.suggestion
+            ) from None
+        card = await self._post(platform, channel_id, result)
+        return suggested_reply(result, await platform.card_link(card), here=platform.place)
+
+    async def _post(self, platform: CardPlatform, channel_id: str, result: Suggested) -> CardRef:
+        try:
+            card = await platform.post_card(channel_id, await self._ballot.tally(result.suggestion))
+        except CardRefused:
+            if result.is_new:  # nothing else refers to it yet: nothing is saved
+                await self._ballot.withdraw(result.suggestion, "its card could not be posted")
+            raise
+        await self._store.add_card(result.suggestion.id, card)
+        return card
+
+    async def link(self, suggestion: Suggestion, platform: str) -> str | None:
+        """A link to the suggestion's card on `platform`, if it has one there."""
+        for card in await self._store.cards_of(suggestion.id):
+            if card.platform == platform and platform in self._platforms:
+                return await self._platforms[platform].card_link(card)
+        return None
+
+    async def card_deleted(self, card: CardRef) -> Suggestion | None:
+        """A moderator deleted a card of the open cycle: its suggestion leaves the ballot."""
+        suggestion = await self._ballot.suggestion_on_card(card)
+        if suggestion is not None:
+            await self._ballot.withdraw(suggestion, f"its {card.platform} card was deleted")
+        return suggestion
+
+    async def recover(self, platform_name: str) -> None:
+        """Bring stored votes in line with the reactions on every open card of a platform."""
+        platform = self._platforms[platform_name]
+        cycle = await self._ballot.current_cycle()
+        cards = await self._store.cycle_cards(cycle.id, platform_name)
+        recovered = 0
+        for card, _ in cards:
+            try:
+                reactors = await platform.reactors(card)
+            except CardGone:
+                await self.card_deleted(card)
+                continue
+            except Exception as error:
+                log.warning("Could not read the reactions on %s: %s", card, error)
+                continue
+            await self._ballot.reconcile_card(card, reactors)
+            recovered += 1
+        log.info("Recovered votes on %d of %d %s cards", recovered, len(cards), platform_name)
+
+    # Keeping cards true
 
     async def tally_changed(self, tally: Tally) -> None:
-        for card in await self._ballot.cards_of(tally.suggestion):
-            if card.platform == self._platform and card not in self._pending:
+        """Schedule one edit per card of the suggestion (none if one is already waiting)."""
+        for card in await self._store.cards_of(tally.suggestion.id):
+            if card.platform in self._platforms and card not in self._pending:
                 self._pending[card] = asyncio.create_task(
                     self._edit_later(card, tally.suggestion), name=f"refresh card {card}"
                 )
@@ -73,14 +132,15 @@ class CardRefresher:
         finally:
             del self._pending[card]  # a change from here on schedules the next edit
         self._last_edit[card] = loop.time()
-        await self._safely(card, await self._ballot.tally(suggestion), closed=False)
+        await self._edit(card, await self._ballot.tally(suggestion), closed=False)
 
     async def _close_cards(self, rollover: Rollover) -> None:
-        for card, suggestion in await self._ballot.cycle_cards(rollover.closed, self._platform):
-            await self._safely(card, await self._ballot.tally(suggestion), closed=True)
+        for name in self._platforms:
+            for card, suggestion in await self._store.cycle_cards(rollover.closed.id, name):
+                await self._edit(card, await self._ballot.tally(suggestion), closed=True)
 
-    async def _safely(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
+    async def _edit(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
         try:
-            await self._edit(card, tally, closed)
+            await self._platforms[card.platform].edit_card(card, tally, closed=closed)
         except Exception:
             log.warning("Could not refresh the card %s", card, exc_info=True)

@@ -58,3 +58,12 @@ class UnknownCycle(UserFacingError):
 
 class FrontEndUnavailable(Exception):
     """A front end cannot run at all (its credentials were rejected, say); says which setting."""
+
+
+class CardRefused(UserFacingError):
+    """The platform refused to post a suggestion's card; the message, in the platform's own
+    markup, tells the member what an admin should fix."""
+
+
+class CardGone(Exception):
+    """The card's message no longer exists on its platform."""

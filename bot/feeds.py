@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import feedparser
 
 from bot.errors import InvalidLink
+from bot.models import FeedEntry, ParsedFeed
 from bot.urls import canonical_url
 
 MAX_TITLE_LENGTH = 200
@@ -25,33 +25,6 @@ MAX_SUMMARY_LENGTH = 300
 
 class NotAFeed(Exception):
     """The bytes held no RSS or Atom channel and no entries."""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One newsletter issue as the feed describes it, in plain text."""
-
-    key: str
-    title: str
-    link: str
-    published: datetime | None
-    summary: str
-
-    def identities(self) -> list[tuple[str, str]]:
-        """Every way this issue can be recognised again: its key, its link, its title."""
-        found = [("key", self.key)]
-        if self.link:
-            found.append(("link", link_identity(self.link)))
-        title = title_identity(self.title)
-        if title:
-            found.append(("title", title))
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    title: str
-    entries: tuple[FeedEntry, ...]  # newest first
 
 
 class _TextExtractor(HTMLParser):
@@ -100,6 +73,17 @@ def title_identity(title: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", title.casefold()).split())
 
 
+def identities(key: str, title: str, link: str) -> tuple[tuple[str, str], ...]:
+    """Every way an issue can be recognised again: its key, its canonical link, its title."""
+    found = [("key", key)]
+    if link:
+        found.append(("link", link_identity(link)))
+    normalised = title_identity(title)
+    if normalised:
+        found.append(("title", normalised))
+    return tuple(found)
+
+
 def link_identity(link: str) -> str:
     try:
         return canonical_url(link)
@@ -128,7 +112,8 @@ def _entry(raw: Any) -> FeedEntry | None:
         key = f"{title}|{published.isoformat() if published else ''}"
     if not key:
         return None  # nothing to recognise it by next time
-    return FeedEntry(key, title or link or "Untitled issue", link, published, summary)
+    title = title or link or "Untitled issue"
+    return FeedEntry(key, title, link, published, summary, identities(key, title, link))
 
 
 def parse_feed(body: bytes, *, url: str = "", content_type: str | None = None) -> ParsedFeed:

@@ -124,10 +124,6 @@ class Rollover:
     opened: Cycle
 
 
-def votes_label(count: int) -> str:
-    return f"{count} vote" if count == 1 else f"{count} votes"
-
-
 @dataclass(frozen=True, slots=True)
 class FeedState:
     """What the bot remembers about one configured feed."""
@@ -170,3 +166,49 @@ class Delivery:
     platform: str
     channel_id: str
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One newsletter issue as the feed describes it, in plain text.
+
+    `identities` are every way it can be recognised again (its key, its canonical link, its
+    normalised title), computed by the feed rules when it is parsed.
+    """
+
+    key: str
+    title: str
+    link: str
+    published: datetime | None
+    summary: str
+    identities: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    entries: tuple[FeedEntry, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    source: str
+    summary: str  # one sentence for curators
+    announced: tuple[Announcement, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    source: str
+    fetch_url: str
+    title: str
+    last_check: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+    next_check: datetime | None
+    entries: int
+    disabled: bool
+    undelivered: tuple[str, ...]  # "platform channel: last error" for announcements still owed

@@ -6,15 +6,16 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.feeds import FeedEntry
 from bot.models import (
     Announcement,
     Author,
     CardRef,
     Cycle,
     Delivery,
+    FeedEntry,
     FeedState,
     IssueRef,
+    Member,
     Rollover,
     Suggestion,
     Tally,
@@ -22,7 +23,7 @@ from bot.models import (
 
 
 class BallotStore(Protocol):
-    async def open_cycle(self, now: datetime) -> Cycle:
+    async def current_cycle(self, now: datetime) -> Cycle:
         """The open cycle, opening the first one if there is none yet."""
 
     async def get_cycle(self, cycle_id: int) -> Cycle | None: ...
@@ -63,13 +64,18 @@ class BallotStore(Protocol):
     async def tallies(self, cycle_id: int) -> list[Tally]:
         """The cycle's live suggestions with their votes, in suggestion order."""
 
-    async def add_card(self, suggestion_id: int, card: CardRef) -> None: ...
-
-    async def card_suggestion(self, card: CardRef) -> Suggestion | None: ...
-
-    async def cards_of(self, suggestion_id: int) -> list[CardRef]: ...
+    async def open_card_suggestion(self, card: CardRef) -> Suggestion | None:
+        """The live suggestion `card` belongs to, if its cycle is still open."""
 
     async def has_card(self, suggestion_id: int, platform: str) -> bool: ...
+
+
+class CardStore(Protocol):
+    """Where each suggestion's cards were posted."""
+
+    async def add_card(self, suggestion_id: int, card: CardRef) -> None: ...
+
+    async def cards_of(self, suggestion_id: int) -> list[CardRef]: ...
 
     async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
         """Every card on `platform` whose suggestion is live in that cycle."""
@@ -101,11 +107,11 @@ class FeedStore(Protocol):
 
     async def set_disabled(self, feed_id: int, disabled_at: datetime | None) -> None: ...
 
-    async def known_entry(self, feed_id: int, identities: list[tuple[str, str]]) -> int | None:
-        """The id of an entry already seen under any of these identities."""
+    async def known_identities(self, feed_id: int) -> dict[tuple[str, str], int]:
+        """Every identity seen in the feed, with the id of the entry it names."""
 
     async def remember_identities(
-        self, feed_id: int, seen: list[tuple[int, list[tuple[str, str]]]]
+        self, feed_id: int, seen: Sequence[tuple[int, FeedEntry]]
     ) -> None:
         """Pairs of (entry id, identities): an edited title or link still names the same issue."""
 
@@ -137,15 +143,17 @@ class FeedStore(Protocol):
     ) -> None: ...
 
 
-class Announcer(Protocol):
+class AnnouncementPlatform(Protocol):
     """A front end that posts new issues and tells curators about feed trouble."""
 
     name: str
 
     def announce_channels(self) -> Sequence[str]: ...
 
-    async def wait_until_ready(self) -> None:
-        """Return once the platform can post (immediately for the console)."""
+    def is_ready(self) -> bool:
+        """Whether the platform can post right now (always, for the console)."""
+
+    async def wait_until_ready(self) -> None: ...
 
     async def announce(self, channel_id: str, announcement: Announcement) -> str:
         """Post the announcement; return the message's id. Raise to have it retried."""
@@ -153,7 +161,24 @@ class Announcer(Protocol):
     async def alert_curators(self, message: str) -> None: ...
 
 
-class FrontEnd(Announcer, Protocol):
+class CardPlatform(Protocol):
+    """How one platform shows cards: the messages members vote on with a reaction."""
+
+    name: str
+    place: str  # how a member there hears of it: "this server", "Slack"
+
+    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+        """Post a card (with the vote reaction as its button); raise `CardRefused` if refused."""
+
+    async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None: ...
+
+    async def card_link(self, card: CardRef) -> str: ...
+
+    async def reactors(self, card: CardRef) -> list[Member]:
+        """Everyone who reacted with the vote reaction, bots included; `CardGone` if deleted."""
+
+
+class FrontEnd(AnnouncementPlatform, Protocol):
     """A platform adapter the composition root runs alongside the others."""
 
     async def run(self) -> None:

@@ -197,7 +197,7 @@ class Settings:
     log_level: str | None = None  # None: INFO, or WARNING when the console shares the terminal
     suggestions_per_member: int = 5
     feed_urls: tuple[str, ...] = ()
-    feed_poll_seconds: int = 900
+    feed_poll_seconds: float = 900
     feed_failure_alert_after: int = 10
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None

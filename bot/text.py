@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import Shortlist, Suggested, Tally, votes_label
+from bot.models import Rollover, Shortlist, Suggested, Tally
+
+GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def votes_label(count: int) -> str:
+    return plural(count, "vote")
 
 
 def moment(when: datetime | None, *, never: str = "never") -> str:
@@ -38,6 +44,15 @@ def suggested_reply(result: Suggested, card_link: str, *, here: str) -> str:
     return (
         f"That link was already suggested on {origin} as #{number}; here is its card for "
         f"{here}, votes are counted together: {card_link}"
+    )
+
+
+def closed_reply(rollover: Rollover, suggestions: int, *, show: str = "") -> str:
+    """What a curator hears after closing a cycle (`show`: how to see its shortlist there)."""
+    frozen = f"its shortlist is frozen ({show})" if show else "its shortlist is frozen"
+    return (
+        f"Closed cycle {rollover.closed.id} with {plural(suggestions, 'suggestion')}; {frozen}. "
+        f"Cycle {rollover.opened.id} is open for the next issue."
     )
 
 

@@ -1,8 +1,8 @@
-"""The feed watcher: announces each new newsletter issue once, everywhere, and rolls the cycle over.
+"""Discovering new newsletter issues: each feed checked on its schedule, fetched politely, parsed
+in a worker thread, its new issues recorded with the channels they are owed to; failures back off.
 
-Work is done in a restart-safe order: an issue is recorded (with the channels it is owed to) before
-anything is posted, the cycle rollover and each delivery are marked done once done, and whatever is
-left undone is picked up on the next poll.
+What is new is decided by `bot.new_issues`; posting is `bot.announcing`'s job, done after each
+check and outside the poll lock, so a platform that is not connected never holds up `/poll`.
 """
 
 from __future__ import annotations
@@ -11,45 +11,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.ballot import Ballot, Clock, require_curator, utcnow
-from bot.feeds import FeedEntry, NotAFeed, ParsedFeed, parse_feed
+from bot.announcing import Announcer
+from bot.ballot import Clock, require_curator, utcnow
+from bot.feeds import NotAFeed, parse_feed
 from bot.fetching import FeedFetcher, FeedGone, Fetched, FetchError
-from bot.models import Announcement, FeedState, IssueRef, Member
-from bot.ports import Announcer, FeedStore
+from bot.models import (
+    Announcement,
+    FeedEntry,
+    FeedState,
+    FeedStatus,
+    Member,
+    ParsedFeed,
+    PollResult,
+)
+from bot.new_issues import plan, sort_entries
+from bot.ports import FeedStore
 
 log = logging.getLogger(__name__)
 
-BACKLOG_LIMIT = 3  # more new entries than this in one poll: announce only the newest
 MAX_BACKOFF = timedelta(hours=6)
-DELIVERY_RETRY_WINDOW = timedelta(days=3)  # after that an old issue is no longer news
-READY_WAIT_SECONDS = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    source: str
-    summary: str  # one sentence for curators
-    announced: tuple[Announcement, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStatus:
-    source: str
-    fetch_url: str
-    title: str
-    last_check: datetime | None
-    last_success: datetime | None
-    last_error: str | None
-    last_error_at: datetime | None
-    failures: int
-    next_check: datetime | None
-    entries: int
-    disabled: bool
-    undelivered: tuple[str, ...]  # "platform channel: last error" for announcements still owed
 
 
 @dataclass(slots=True)
@@ -65,8 +48,8 @@ class FeedWatcher:
     def __init__(
         self,
         store: FeedStore,
-        ballot: Ballot,
         fetcher: FeedFetcher,
+        announcer: Announcer,
         *,
         sources: Sequence[str],
         poll_seconds: float,
@@ -74,13 +57,12 @@ class FeedWatcher:
         clock: Clock = utcnow,
     ) -> None:
         self._store = store
-        self._ballot = ballot
         self._fetcher = fetcher
+        self._announcer = announcer
         self._sources = tuple(dict.fromkeys(sources))
         self._interval = timedelta(seconds=poll_seconds)
         self._alert_after = alert_after
         self._clock = clock
-        self._announcers: list[Announcer] = []
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -91,9 +73,6 @@ class FeedWatcher:
     def sources(self) -> tuple[str, ...]:
         return self._sources
 
-    def add_announcer(self, announcer: Announcer) -> None:
-        self._announcers.append(announcer)
-
     async def run(self) -> None:
         """Poll due feeds until `stop()`; network faults are logged, never raised."""
         while not self._stopping:
@@ -102,8 +81,7 @@ class FeedWatcher:
                 if self._stopping:
                     break
                 if self._schedule[source].next_check <= now:
-                    async with self._lock:
-                        await self._poll_safely(source)
+                    await self._poll_safely(source)
             if not self._stopping:
                 await self._wait(self._seconds_until_next())
 
@@ -118,11 +96,13 @@ class FeedWatcher:
         """Check every feed now, disabled ones too, and report what was found."""
         require_curator(member)
         async with self._lock:
-            return [await self._poll(source, manual=True) for source in self._sources]
+            results = [await self._check(source, manual=True) for source in self._sources]
+        await self._announcer.deliver()  # including work a crash or a failed post left over
+        return results
 
     async def status(self, member: Member) -> list[FeedStatus]:
         require_curator(member)
-        pending = await self._store.pending_deliveries(self._clock() - DELIVERY_RETRY_WINDOW)
+        pending = await self._announcer.owed()
         statuses = []
         for source in self._sources:
             feed = await self._store.feed(source)
@@ -166,15 +146,12 @@ class FeedWatcher:
     async def _poll_safely(self, source: str) -> None:
         """A scheduled poll: whatever goes wrong is logged and tried again later."""
         try:
-            await self._poll(source, manual=False)
+            async with self._lock:
+                await self._check(source, manual=False)
+            await self._announcer.deliver()
         except Exception:
             log.exception("Polling %s failed unexpectedly", source)
             self._schedule[source].next_check = self._clock() + self._interval
-
-    async def _poll(self, source: str, *, manual: bool) -> PollResult:
-        result = await self._check(source, manual=manual)
-        await self._finish_announcements()  # including work a crash or a failed post left over
-        return result
 
     async def _check(self, source: str, *, manual: bool) -> PollResult:
         now = self._clock()
@@ -231,50 +208,24 @@ class FeedWatcher:
         )
 
     async def _take_entries(self, feed: FeedState, parsed: ParsedFeed) -> PollResult:
-        """Record what is new in the feed; decide which of it to announce."""
-        first_sight = feed.body_sha256 is None
-        new: list[FeedEntry] = []
-        seen: list[tuple[int, list[tuple[str, str]]]] = []
-        claimed: set[tuple[str, str]] = set()
-        for entry in parsed.entries:
-            identities = entry.identities()
-            known = await self._store.known_entry(feed.id, identities)
-            if known is not None:
-                seen.append((known, identities))
-            elif not claimed.intersection(identities):  # the same issue twice in one feed
-                new.append(entry)
-                claimed.update(identities)
-        if seen:
-            await self._store.remember_identities(feed.id, seen)
-
-        now = self._clock()
-        if first_sight:
-            for entry in reversed(new):
-                await self._store.record_entry(feed.id, entry, announced=False, targets=(), now=now)
-            return PollResult(
-                feed.source,
-                f"first check: {len(new)} existing issue{'' if len(new) == 1 else 's'} recorded "
-                "without announcing; new issues will be announced from now on",
-            )
-
-        backlog = new[1:] if len(new) > BACKLOG_LIMIT else []
-        announce = new[:1] if backlog else new
-        if backlog:
+        """Record what is new in the feed, owed to every announce channel if it is news."""
+        entries = sort_entries(parsed.entries, await self._store.known_identities(feed.id))
+        if entries.seen:  # an edited title or link still names the same issue
+            await self._store.remember_identities(feed.id, entries.seen)
+        decided = plan(entries.new, first_sight=feed.body_sha256 is None)
+        if decided.backlog:
             log.warning(
                 "Feed %s has %d new entries at once; announcing only the newest. Not announced: %s",
                 feed.source,
-                len(new),
-                "; ".join(entry.title for entry in backlog),
+                len(entries.new),
+                "; ".join(entry.title for entry in decided.silent),
             )
-        for entry in reversed(backlog):
+        now = self._clock()
+        for entry in decided.silent:
             await self._store.record_entry(feed.id, entry, announced=False, targets=(), now=now)
-        targets = [
-            (announcer.name, channel)
-            for announcer in self._announcers
-            for channel in announcer.announce_channels()
-        ]
+        targets = self._announcer.targets()
         announced = []
-        for entry in reversed(announce):  # oldest first
+        for entry in decided.announce:
             entry_id = await self._store.record_entry(
                 feed.id, entry, announced=True, targets=targets, now=now
             )
@@ -282,55 +233,7 @@ class FeedWatcher:
             announced.append(
                 _announcement(entry_id, feed.source, parsed.title or feed.title, entry)
             )
-
-        if not new:
-            summary = "no new issues"
-        elif backlog:
-            summary = f"{len(new)} new entries at once: announced the newest, recorded the rest"
-        else:
-            summary = f"announced {len(announced)} new issue{'' if len(announced) == 1 else 's'}"
-        return PollResult(feed.source, summary, tuple(announced))
-
-    async def _finish_announcements(self) -> None:
-        """Roll cycles over for announced issues, then post every announcement still owed."""
-        for announcement in await self._store.unrolled_entries():
-            await self._ballot.rollover_for_issue(IssueRef(announcement.title, announcement.link))
-            await self._store.mark_rolled(announcement.entry_id)
-        deliveries = await self._store.pending_deliveries(self._clock() - DELIVERY_RETRY_WINDOW)
-        if not deliveries:
-            return
-        cycle = await self._ballot.open_cycle()
-        by_name = {announcer.name: announcer for announcer in self._announcers}
-        for delivery in deliveries:
-            announcer = by_name.get(delivery.platform)
-            if announcer is None or not await _ready(announcer):
-                continue
-            announcement = replace(delivery.announcement, next_cycle=cycle.id)
-            try:
-                message_id = await announcer.announce(delivery.channel_id, announcement)
-            except Exception as error:
-                # Once per new problem: a channel the bot may not post in fails every poll.
-                repeated = delivery.last_error == str(error)
-                log.log(
-                    logging.DEBUG if repeated else logging.WARNING,
-                    "Could not announce %r in %s channel %s (will retry): %s: %s",
-                    announcement.title,
-                    delivery.platform,
-                    delivery.channel_id,
-                    type(error).__name__,
-                    error,
-                )
-                await self._store.mark_delivery_failed(
-                    announcement.entry_id, delivery.platform, delivery.channel_id, str(error)
-                )
-                continue
-            await self._store.mark_delivered(
-                announcement.entry_id,
-                delivery.platform,
-                delivery.channel_id,
-                message_id,
-                self._clock(),
-            )
+        return PollResult(feed.source, decided.summary, tuple(announced))
 
     async def _failed(self, feed: FeedState, error: str, now: datetime) -> PollResult:
         state = await self._store.record_failure(feed.id, error, now)
@@ -364,11 +267,7 @@ class FeedWatcher:
         return PollResult(feed.source, f"failed: {error}", error=error)
 
     async def _alert(self, message: str) -> None:
-        for announcer in self._announcers:
-            try:
-                await announcer.alert_curators(message)
-            except Exception:
-                log.exception("Could not alert the curators on %s", announcer.name)
+        await self._announcer.alert_curators(message)
 
 
 def _announcement(entry_id: int, source: str, feed_title: str, entry: FeedEntry) -> Announcement:
@@ -385,14 +284,3 @@ def _announcement(entry_id: int, source: str, feed_title: str, entry: FeedEntry)
 
 def _latest(*moments: datetime | None) -> datetime | None:
     return max((moment for moment in moments if moment is not None), default=None)
-
-
-async def _ready(announcer: Announcer) -> bool:
-    try:
-        await asyncio.wait_for(announcer.wait_until_ready(), READY_WAIT_SECONDS)
-    except TimeoutError:
-        log.warning(
-            "%s is not connected yet; announcements to it wait for the next poll", announcer.name
-        )
-        return False
-    return True

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.models import Author, CardRef, Cycle, IssueRef, Rollover, Suggestion, Tally
 from storage.database import Database, from_text, to_text
 
-_SUGGESTION_COLUMNS = (
+SUGGESTION_COLUMNS = (
     "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
     " s.created_at"
 )
@@ -24,7 +24,7 @@ def _cycle(row: sqlite3.Row) -> Cycle:
     )
 
 
-def _suggestion(row: sqlite3.Row) -> Suggestion:
+def suggestion_from(row: sqlite3.Row) -> Suggestion:
     return Suggestion(
         id=row["id"],
         cycle_id=row["cycle_id"],
@@ -36,17 +36,13 @@ def _suggestion(row: sqlite3.Row) -> Suggestion:
     )
 
 
-def _card(row: sqlite3.Row) -> CardRef:
-    return CardRef(row["platform"], row["channel_id"], row["message_id"])
-
-
 class SqliteBallotStore:
     """Implements `bot.ports.BallotStore`."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def open_cycle(self, now: datetime) -> Cycle:
+    async def current_cycle(self, now: datetime) -> Cycle:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
         if row is not None:
             return _cycle(row)
@@ -121,19 +117,19 @@ class SqliteBallotStore:
 
     async def suggestion_by_url(self, cycle_id: int, url: str) -> Suggestion | None:
         row = await self._db.fetch_one(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions s"
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s"
             " WHERE s.cycle_id = ? AND s.url = ? AND s.withdrawn_at IS NULL",
             (cycle_id, url),
         )
-        return _suggestion(row) if row is not None else None
+        return suggestion_from(row) if row is not None else None
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None:
         row = await self._db.fetch_one(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions s"
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s"
             " WHERE s.cycle_id = ? AND s.number = ? AND s.withdrawn_at IS NULL",
             (cycle_id, number),
         )
-        return _suggestion(row) if row is not None else None
+        return suggestion_from(row) if row is not None else None
 
     async def count_suggestions_by(self, cycle_id: int, platform: str, author_id: str) -> int:
         row = await self._db.fetch_one(
@@ -190,7 +186,7 @@ class SqliteBallotStore:
 
     async def tally(self, suggestion_id: int) -> Tally:
         rows = await self._db.fetch_all(
-            f"SELECT {_SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
+            f"SELECT {SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
             " FROM suggestions s LEFT JOIN votes v ON v.suggestion_id = s.id"
             " WHERE s.id = ? GROUP BY s.id, v.platform",
             (suggestion_id,),
@@ -202,7 +198,7 @@ class SqliteBallotStore:
 
     async def tallies(self, cycle_id: int) -> list[Tally]:
         rows = await self._db.fetch_all(
-            f"SELECT {_SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
+            f"SELECT {SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
             " FROM suggestions s LEFT JOIN votes v ON v.suggestion_id = s.id"
             " WHERE s.cycle_id = ? AND s.withdrawn_at IS NULL"
             " GROUP BY s.id, v.platform ORDER BY s.number",
@@ -210,29 +206,16 @@ class SqliteBallotStore:
         )
         return _tallies(rows)
 
-    async def add_card(self, suggestion_id: int, card: CardRef) -> None:
-        await self._db.execute(
-            "INSERT INTO cards (platform, channel_id, message_id, suggestion_id)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (card.platform, card.channel_id, card.message_id, suggestion_id),
-        )
-
-    async def card_suggestion(self, card: CardRef) -> Suggestion | None:
+    async def open_card_suggestion(self, card: CardRef) -> Suggestion | None:
         row = await self._db.fetch_one(
-            f"SELECT {_SUGGESTION_COLUMNS}"
+            f"SELECT {SUGGESTION_COLUMNS}"
             " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
+            " JOIN cycles y ON y.id = s.cycle_id"
             " WHERE c.platform = ? AND c.channel_id = ? AND c.message_id = ?"
-            " AND s.withdrawn_at IS NULL",
+            " AND s.withdrawn_at IS NULL AND y.closed_at IS NULL",
             (card.platform, card.channel_id, card.message_id),
         )
-        return _suggestion(row) if row is not None else None
-
-    async def cards_of(self, suggestion_id: int) -> list[CardRef]:
-        rows = await self._db.fetch_all(
-            "SELECT platform, channel_id, message_id FROM cards WHERE suggestion_id = ?",
-            (suggestion_id,),
-        )
-        return [_card(row) for row in rows]
+        return suggestion_from(row) if row is not None else None
 
     async def has_card(self, suggestion_id: int, platform: str) -> bool:
         row = await self._db.fetch_one(
@@ -241,23 +224,13 @@ class SqliteBallotStore:
         )
         return row is not None
 
-    async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
-        rows = await self._db.fetch_all(
-            f"SELECT c.platform, c.channel_id, c.message_id, {_SUGGESTION_COLUMNS}"
-            " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
-            " WHERE c.platform = ? AND s.cycle_id = ? AND s.withdrawn_at IS NULL"
-            " ORDER BY s.number",
-            (platform, cycle_id),
-        )
-        return [(_card(row), _suggestion(row)) for row in rows]
-
 
 def _tallies(rows: list[sqlite3.Row]) -> list[Tally]:
     """Fold one row per (suggestion, platform) into one tally per suggestion, keeping order."""
     suggestions: dict[int, Suggestion] = {}
     counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        suggestion = suggestions.setdefault(row["id"], _suggestion(row))
+        suggestion = suggestions.setdefault(row["id"], suggestion_from(row))
         if row["vote_platform"] is not None:
             counts[suggestion.id][row["vote_platform"]] = row["n"]
     return [Tally(suggestion, counts[suggestion.id]) for suggestion in suggestions.values()]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from bot.feeds import FeedEntry
-from bot.models import Announcement, Delivery, FeedState
+from bot.models import Announcement, Delivery, FeedEntry, FeedState
 from storage.database import Database, from_text, to_text
 
 _ANNOUNCEMENT_COLUMNS = (
@@ -121,18 +120,14 @@ class SqliteFeedStore:
             (to_text(disabled_at) if disabled_at else None, feed_id),
         )
 
-    async def known_entry(self, feed_id: int, identities: list[tuple[str, str]]) -> int | None:
-        for kind, value in identities:
-            row = await self._db.fetch_one(
-                "SELECT entry_id FROM feed_identities WHERE feed_id = ? AND kind = ? AND value = ?",
-                (feed_id, kind, value),
-            )
-            if row is not None:
-                return int(row[0])
-        return None
+    async def known_identities(self, feed_id: int) -> dict[tuple[str, str], int]:
+        rows = await self._db.fetch_all(
+            "SELECT kind, value, entry_id FROM feed_identities WHERE feed_id = ?", (feed_id,)
+        )
+        return {(row["kind"], row["value"]): row["entry_id"] for row in rows}
 
     async def remember_identities(
-        self, feed_id: int, seen: list[tuple[int, list[tuple[str, str]]]]
+        self, feed_id: int, seen: Sequence[tuple[int, FeedEntry]]
     ) -> None:
         async with self._db.transaction() as connection:
             await connection.executemany(
@@ -140,8 +135,8 @@ class SqliteFeedStore:
                 " ON CONFLICT DO NOTHING",
                 [
                     (feed_id, kind, value, entry_id)
-                    for entry_id, identities in seen
-                    for kind, value in identities
+                    for entry_id, entry in seen
+                    for kind, value in entry.identities
                 ],
             )
 
@@ -174,7 +169,7 @@ class SqliteFeedStore:
             await connection.executemany(
                 "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
-                [(feed_id, kind, value, entry_id) for kind, value in entry.identities()],
+                [(feed_id, kind, value, entry_id) for kind, value in entry.identities],
             )
             if announced:
                 await connection.executemany(

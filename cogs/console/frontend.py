@@ -19,9 +19,10 @@ from typing import TextIO
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.errors import UserFacingError
-from bot.models import Announcement, Member, Shortlist, Tally, VoteChange, votes_label
-from bot.text import cycle_title, day, moment, plural, shortlist_markdown
-from bot.watcher import FeedStatus, FeedWatcher
+from bot.models import Announcement, Member, VoteChange
+from bot.text import GENERIC_APOLOGY, closed_reply, plural, shortlist_markdown
+from bot.watcher import FeedWatcher
+from cogs.console import render
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class Console:
             self.say(error.message)
         except Exception:
             log.exception("Console command failed: %s", name)
-            self.say("Sorry, something went wrong with that command; it has been logged.")
+            self.say(GENERIC_APOLOGY)
 
     def prompt(self) -> None:
         self._out.write(f"{self.member.name}> ")
@@ -121,32 +122,31 @@ class Console:
     async def _vote(self, rest: str) -> None:
         outcome = await self._ballot.vote(self.member, _number(rest))
         if outcome.change is VoteChange.ADDED:
-            self.say(f"Voted for #{_tally_line(outcome.tally)}.")
+            self.say(f"Voted for #{render.tally_line(outcome.tally)}.")
         else:
-            self.say(f"You already voted for #{_tally_line(outcome.tally)}.")
+            self.say(f"You already voted for #{render.tally_line(outcome.tally)}.")
 
     async def _unvote(self, rest: str) -> None:
         outcome = await self._ballot.unvote(self.member, _number(rest))
         if outcome.change is VoteChange.REMOVED:
-            self.say(f"Removed your vote for #{_tally_line(outcome.tally)}.")
+            self.say(f"Removed your vote for #{render.tally_line(outcome.tally)}.")
         else:
-            self.say(f"You hadn't voted for #{_tally_line(outcome.tally)}.")
+            self.say(f"You hadn't voted for #{render.tally_line(outcome.tally)}.")
 
     async def _shortlist(self, rest: str) -> None:
         request = parse_shortlist(rest)
         if request.action == "close":
             before = await self._ballot.shortlist(self.member)
             rollover = await self._ballot.close_cycle(self.member)
-            self.say(
-                f"Closed cycle {rollover.closed.id} with {plural(before.total, 'suggestion')}; "
-                f"its shortlist is frozen. Cycle {rollover.opened.id} is open for the next issue."
-            )
+            self.say(closed_reply(rollover, before.total))
             return
         shortlist = await self._ballot.shortlist(
             self.member, limit=request.limit, cycle_id=request.cycle
         )
         self.say(
-            shortlist_markdown(shortlist) if request.action == "export" else _render(shortlist)
+            shortlist_markdown(shortlist)
+            if request.action == "export"
+            else render.shortlist(shortlist)
         )
 
     async def _poll(self, rest: str) -> None:
@@ -162,7 +162,9 @@ class Console:
         if rest.lower() != "status":
             raise UsageError("Did you mean /feed status?")
         watcher = self._require_watcher()
-        self.say("\n".join(_render_status(status) for status in await watcher.status(self.member)))
+        self.say(
+            "\n".join(render.feed_status(status) for status in await watcher.status(self.member))
+        )
 
     def _require_watcher(self) -> FeedWatcher:
         if self._watcher is None:
@@ -172,15 +174,7 @@ class Console:
         return self._watcher
 
     def announce(self, announcement: Announcement) -> None:
-        lines = [f"New issue: {announcement.title}"]
-        if announcement.link:
-            lines.append(f"  {announcement.link}")
-        if announcement.published:
-            lines.append(f"  Published {day(announcement.published)}")
-        if announcement.summary:
-            lines.append(f"  {announcement.summary}")
-        lines.append("  Suggestions for the next issue are open: /suggest <url> [note]")
-        self.say("\n".join(lines))
+        self.say(render.announcement(announcement))
 
     async def _help(self, rest: str = "") -> None:
         forms = tuple(form for command in self._commands.values() for form in command.help)
@@ -211,55 +205,6 @@ def _number(rest: str) -> int:
     if len(args) != 1:
         raise UsageError("Give one suggestion number.")
     return positive(args[0], "suggestion number")
-
-
-def _tally_line(tally: Tally) -> str:
-    return f"{tally.suggestion.number} ({votes_label(tally.votes)})"
-
-
-def _render_status(status: FeedStatus) -> str:
-    title = f" ({status.title})" if status.title else ""
-    state = (
-        "disabled (/poll tries it again)"
-        if status.disabled
-        else f"next check {moment(status.next_check)}"
-    )
-    lines = [
-        f"Feed {status.source}{title}: {state}",
-        f"  last check: {moment(status.last_check, never='not since start-up')}"
-        f" · last success: {moment(status.last_success)} · issues known: {status.entries}",
-    ]
-    if status.fetch_url != status.source:
-        lines.append(f"  moved permanently to {status.fetch_url}")
-    if status.last_error:
-        lines.append(
-            f"  last error ({moment(status.last_error_at)}): {status.last_error}"
-            + (f" · {plural(status.failures, 'failure')} in a row" if status.failures else "")
-        )
-    lines += [f"  not yet announced in {owed}" for owed in status.undelivered]
-    return "\n".join(lines)
-
-
-def _render(shortlist: Shortlist) -> str:
-    plural = "" if shortlist.total == 1 else "s"
-    lines = [f"{cycle_title(shortlist)}: {shortlist.total} suggestion{plural}"]
-    if not shortlist.ranked:
-        lines.append("  No suggestions yet.")
-    for rank, tally in enumerate(shortlist.ranked, start=1):
-        suggestion = tally.suggestion
-        lines.append(
-            f"{rank:>3}. {votes_label(tally.votes):<8} #{suggestion.number} {suggestion.url}"
-        )
-        if suggestion.note:
-            lines.append(f"       {suggestion.note}")
-        split = ", ".join(
-            f"{platform} {count}" for platform, count in sorted(tally.by_platform.items())
-        )
-        suffix = f" · {split}" if len(tally.by_platform) > 1 else ""
-        lines.append(f"       suggested by {suggestion.author.name}{suffix}")
-    if len(shortlist.ranked) < shortlist.total:
-        lines.append(f"  … and {shortlist.total - len(shortlist.ranked)} more.")
-    return "\n".join(lines)
 
 
 async def read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
@@ -321,6 +266,9 @@ class ConsoleFrontEnd:
 
     def announce_channels(self) -> tuple[str, ...]:
         return (PLATFORM,)
+
+    def is_ready(self) -> bool:
+        return True
 
     async def wait_until_ready(self) -> None:
         return

@@ -10,12 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.ballot import Ballot
+from bot.cards import CardService
 from bot.errors import UserFacingError
+from bot.text import GENERIC_APOLOGY
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.ballot_cog import BallotCog
+from cogs.discord_bot.cards import DiscordCards
 from cogs.discord_bot.feed_cog import FeedCog
 from cogs.discord_bot.members import Curators
-from cogs.discord_bot.render import NO_PINGS
+from cogs.discord_bot.render import NO_PINGS, PLATFORM
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     read_message_history=True,
     manage_messages=True,
 )
-GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 
 
 def intents() -> discord.Intents:
@@ -75,17 +77,15 @@ class ShortlistBot(commands.Bot):
     def __init__(
         self,
         ballot: Ballot,
+        cards: CardService,
         watcher: FeedWatcher | None,
         *,
         curators: Curators,
         guild_id: int | None,
         suggestions_channel_id: int | None,
         vote_emoji: str,
-        refresh_interval: float = 10.0,
         guild_ready_timeout: float = 2.0,
     ) -> None:
-        # A text-only bot: discord.py's warnings about missing voice libraries are noise here.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -94,17 +94,19 @@ class ShortlistBot(commands.Bot):
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
         )
-        self.ballot = ballot
+        self.cards = cards
         self.watcher = watcher
         self.curators = curators
         self.guild_id = guild_id
+        emoji = discord.PartialEmoji.from_str(vote_emoji)
+        self.card_platform = DiscordCards(self, emoji, guild_id)
         self.ballot_cog = BallotCog(
             self,
             ballot,
+            cards,
             curators,
             suggestions_channel_id=suggestions_channel_id,
-            vote_emoji=vote_emoji,
-            refresh_interval=refresh_interval,
+            vote_emoji=emoji,
         )
         self._recovery: asyncio.Task[None] | None = None
 
@@ -149,12 +151,11 @@ class ShortlistBot(commands.Bot):
 
     async def _recover(self) -> None:
         try:
-            await self.ballot_cog.recover_votes()
+            await self.cards.recover(PLATFORM)
         except Exception:
             log.exception("Vote recovery failed")
 
     async def close(self) -> None:
         if self._recovery is not None:
             self._recovery.cancel()
-        await self.ballot_cog.refresher.flush()
         await super().close()

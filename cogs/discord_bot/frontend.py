@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import aiohttp
@@ -11,8 +10,10 @@ import discord
 import yarl
 
 from bot.ballot import Ballot
+from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
 from bot.models import Announcement
+from bot.retrying import pause
 from bot.settings import DiscordSettings
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.client import ShortlistBot
@@ -21,15 +22,15 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut
 
 log = logging.getLogger(__name__)
 
-RETRY_SECONDS = (5, 15, 60, 300)
 
-
-def point_at(api_base: str | None, gateway_url: str | None) -> None:
-    """Send discord.py's REST and gateway traffic to a Discord-compatible server instead."""
-    if api_base is not None:
-        discord.http.Route.BASE = api_base
-    if gateway_url is not None:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+def configure_library(settings: DiscordSettings) -> None:
+    """Process-wide discord.py settings, made once by the entry point: no voice warnings for a
+    text-only bot, and REST and gateway traffic sent to a Discord-compatible server if asked."""
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+    if settings.api_base is not None:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
 class DiscordFrontEnd:
@@ -39,23 +40,23 @@ class DiscordFrontEnd:
         self,
         settings: DiscordSettings,
         ballot: Ballot,
+        cards: CardService,
         watcher: FeedWatcher | None,
         *,
-        refresh_interval: float = 10.0,
         guild_ready_timeout: float = 2.0,
     ) -> None:
-        point_at(settings.api_base, settings.gateway_url)
         self._settings = settings
         self.bot = ShortlistBot(
             ballot,
+            cards,
             watcher,
             curators=Curators(settings.curator_role_ids),
             guild_id=settings.guild_id,
             suggestions_channel_id=settings.suggestions_channel_id,
             vote_emoji=settings.vote_emoji,
-            refresh_interval=refresh_interval,
             guild_ready_timeout=guild_ready_timeout,
         )
+        self.card_platform = self.bot.card_platform
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -75,12 +76,9 @@ class DiscordFrontEnd:
                     "Developer Portal (Bot → Reset Token)"
                 ) from None
             except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
-                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
-                log.warning("Could not reach Discord (%s); retrying in %d s", error, delay)
-                attempt += 1
                 await self.bot.http.close()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay)
+                await pause("Discord", error, attempt, self._stopping)
+                attempt += 1
         if self._stopping.is_set():
             await self.bot.close()
             return
@@ -98,6 +96,9 @@ class DiscordFrontEnd:
 
     def announce_channels(self) -> tuple[str, ...]:
         return tuple(str(channel) for channel in self._settings.announce_channel_ids)
+
+    def is_ready(self) -> bool:
+        return self.bot.is_ready()
 
     async def wait_until_ready(self) -> None:
         await self.bot.wait_until_ready()

@@ -6,9 +6,8 @@ from datetime import datetime
 
 import discord
 
-from bot.models import Announcement, Author, Shortlist, Tally
+from bot.models import Announcement, Author, FeedStatus, PollResult, Shortlist, Tally
 from bot.text import cycle_title, day, plural, votes_with_split
-from bot.watcher import FeedStatus, PollResult
 
 PLATFORM = "discord"
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -103,7 +102,7 @@ def announcement_embed(announcement: Announcement) -> discord.Embed:
 
 
 def poll_text(results: list[PollResult]) -> str:
-    lines = [f"Checked {len(results)} feed{'' if len(results) == 1 else 's'}:"]
+    lines = [f"Checked {plural(len(results), 'feed')}:"]
     lines += [f"• `{cut(result.source, 200)}`: {escape(result.summary)}" for result in results]
     return "\n".join(lines)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Announcement, Author, Shortlist, Tally, votes_label
-from bot.text import cycle_title, day, moment, plural, votes_with_split
-from bot.watcher import FeedStatus, PollResult
+from bot.models import Announcement, Author, FeedStatus, PollResult, Shortlist, Tally
+from bot.text import cycle_title, day, moment, plural, votes_label, votes_with_split
 
 PLATFORM = "slack"
 Block = dict[str, Any]

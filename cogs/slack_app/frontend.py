@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import aiohttp
@@ -14,19 +13,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ballot import Ballot
-from bot.cards import CardRefresher
+from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
-from bot.models import Announcement, CardRef, Tally
+from bot.models import Announcement
+from bot.retrying import pause
 from bot.settings import SlackSettings
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
-from cogs.slack_app.listeners import People, SlackHandlers, register, slack_error
+from cogs.slack_app.cards import SlackCards
+from cogs.slack_app.commands import Commands
+from cogs.slack_app.listeners import register
+from cogs.slack_app.people import People, slack_error
+from cogs.slack_app.reactions import Reactions
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-RETRY_SECONDS = (5, 15, 60, 300)
 _FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
 
@@ -37,10 +40,10 @@ class SlackFrontEnd:
         self,
         settings: SlackSettings,
         ballot: Ballot,
+        cards: CardService,
         watcher: FeedWatcher | None,
         *,
         host: str = "0.0.0.0",
-        refresh_interval: float = 10.0,
     ) -> None:
         self._settings = settings
         self._host = host
@@ -52,9 +55,13 @@ class SlackFrontEnd:
             request_verification_enabled=not settings.socket_mode,
         )
         self.people = People(settings)
-        self.handlers = SlackHandlers(ballot, watcher, settings, self.people)
-        self.registered = register(self.app, self.handlers)
-        self.refresher = CardRefresher(ballot, PLATFORM, self._edit_card, interval=refresh_interval)
+        self.cards = cards
+        self.card_platform = SlackCards(self.client, self.people, settings.vote_reaction)
+        self.registered = register(
+            self.app,
+            Commands(ballot, cards, watcher, settings, self.people),
+            Reactions(ballot, self.card_platform, self.people),
+        )
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()
         self._socket: AsyncSocketModeHandler | None = None
@@ -119,21 +126,17 @@ class SlackFrontEnd:
                     identity.get("user"),
                 )
                 return True
-            delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
-            log.warning("Could not reach Slack (%s); retrying in %d s", failure, delay)
+            await pause("Slack", failure, attempt, self._stopping)
             attempt += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
         return False
 
     async def _recover(self) -> None:
         try:
-            await self.handlers.recover_votes(self.client)
+            await self.cards.recover(PLATFORM)
         except Exception:
             log.exception("Slack vote recovery failed")
 
     async def _shut_down(self) -> None:
-        await self.refresher.flush()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
@@ -142,16 +145,13 @@ class SlackFrontEnd:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def _edit_card(self, card: CardRef, tally: Tally, closed: bool) -> None:
-        text, card_blocks = blocks.card(tally, self._settings.vote_reaction, closed=closed)
-        await self.client.chat_update(
-            channel=card.channel_id, ts=card.message_id, text=text, blocks=card_blocks
-        )
-
     # Announcer
 
     def announce_channels(self) -> tuple[str, ...]:
         return self._settings.announce_channel_ids
+
+    def is_ready(self) -> bool:
+        return self._ready.is_set()
 
     async def wait_until_ready(self) -> None:
         await self._ready.wait()

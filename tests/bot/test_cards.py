@@ -1,62 +1,154 @@
-"""The debounced card refresher, on the real ballot and SQLite store."""
+"""The card service on the real ballot and SQLite store, with a platform that records its calls.
+
+The platform here is the edge (Discord and Slack implement the same protocol in cogs/ and are
+tested against their fakes); everything behind it is the real core.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bot.app import App
 from bot.ballot import Ballot
-from bot.cards import CardRefresher
+from bot.errors import CardGone, CardRefused, DuplicateSuggestion
 from bot.models import CardRef, Member, Tally
 
 AUTHOR = Member("chat", "author", "Author")
 CURATOR = Member("chat", "cur", "Cur", is_curator=True)
-CARD = CardRef("chat", "channel", "message")
 
 
-async def test_a_burst_becomes_few_edits_ending_on_the_true_count(ballot: Ballot) -> None:
-    edits: list[tuple[int, bool]] = []
+class RecordingPlatform:
+    """Cards on a chat platform: posts, edits and reactions kept in memory."""
 
-    async def edit(card: CardRef, tally: Tally, closed: bool) -> None:
-        edits.append((tally.votes, closed))
+    name = "chat"
+    place = "the chat"
 
-    refresher = CardRefresher(ballot, "chat", edit, interval=0.2)
-    suggestion = (await ballot.suggest(AUTHOR, "https://example.com/a")).suggestion
-    await ballot.attach_card(suggestion, CARD)
-    await ballot.attach_card(suggestion, CardRef("other", "c", "m"))  # another platform's card
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, int]] = []  # (channel, votes shown)
+        self.edits: list[tuple[str, int, bool]] = []  # (message, votes shown, closed)
+        self.reactions: dict[str, list[Member]] = {}
+        self.refusing = False
+        self.failing_edits = False
 
+    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+        if self.refusing:
+            raise CardRefused("I may not post there.")
+        self.posted.append((channel_id, tally.votes))
+        return CardRef(self.name, channel_id, f"card-{len(self.posted)}")
+
+    async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
+        if self.failing_edits:
+            raise ConnectionError("rate limited")
+        self.edits.append((card.message_id, tally.votes, closed))
+
+    async def card_link(self, card: CardRef) -> str:
+        return f"chat://{card.channel_id}/{card.message_id}"
+
+    async def reactors(self, card: CardRef) -> list[Member]:
+        if card.message_id not in self.reactions:
+            raise CardGone(str(card))
+        return self.reactions[card.message_id]
+
+
+@pytest.fixture
+def chat(app: App) -> RecordingPlatform:
+    platform = RecordingPlatform()
+    app.cards.add_platform(platform)
+    return platform
+
+
+async def _suggest(app: App, member: Member, url: str) -> CardRef:
+    reply = await app.cards.suggest(member, url, "", channel_id="ideas")
+    message = reply.rsplit("/", 1)[-1]
+    return CardRef("chat", "ideas", message)
+
+
+async def test_a_suggestion_gets_a_card_and_a_reply_with_its_link(
+    app: App, chat: RecordingPlatform
+) -> None:
+    reply = await app.cards.suggest(AUTHOR, "https://example.com/a", "", channel_id="ideas")
+    assert reply == "Suggested #1 for the next issue: chat://ideas/card-1"
+    assert chat.posted == [("ideas", 0)]
+    with pytest.raises(DuplicateSuggestion, match=r"Its card: chat://ideas/card-1$"):
+        await app.cards.suggest(CURATOR, "example.com/a", "", channel_id="ideas")
+
+
+async def test_a_refused_card_withdraws_the_new_suggestion(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    chat.refusing = True
+    with pytest.raises(CardRefused):
+        await app.cards.suggest(AUTHOR, "https://example.com/a", "", channel_id="ideas")
+    assert (await ballot.shortlist(CURATOR)).total == 0
+    chat.refusing = False
+    reply = await app.cards.suggest(AUTHOR, "https://example.com/a", "", channel_id="ideas")
+    assert reply.startswith("Suggested #2")
+
+
+async def test_a_burst_becomes_few_edits_ending_on_the_true_count(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
     for n in range(30):
-        await ballot.vote_on_card(CARD, Member("chat", str(n), f"m{n}"))
+        await ballot.vote_on_card(card, Member("chat", str(n), f"m{n}"))
     await asyncio.sleep(0.5)
-    assert 1 <= len(edits) <= 3
-    assert edits[-1] == (30, False)
+    assert 1 <= len(chat.edits) <= 3
+    assert chat.edits[-1] == (card.message_id, 30, False)
 
-    await ballot.unvote_on_card(CARD, Member("chat", "0", "m0"))
-    await refresher.flush()  # shutdown: the pending edit happens now
-    assert edits[-1] == (29, False)
+    await ballot.unvote_on_card(card, Member("chat", "0", "m0"))
+    await app.cards.flush()  # shutdown: the pending edit happens now
+    assert chat.edits[-1] == (card.message_id, 29, False)
 
 
-async def test_closing_the_cycle_marks_its_cards(ballot: Ballot) -> None:
-    edits: list[tuple[str, bool]] = []
-
-    async def edit(card: CardRef, tally: Tally, closed: bool) -> None:
-        edits.append((card.message_id, closed))
-
-    refresher = CardRefresher(ballot, "chat", edit, interval=0.2)
-    for n in range(3):
-        suggestion = (await ballot.suggest(AUTHOR, f"https://example.com/{n}")).suggestion
-        await ballot.attach_card(suggestion, CardRef("chat", "channel", f"card-{n}"))
+async def test_closing_the_cycle_marks_its_cards(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    cards = [await _suggest(app, AUTHOR, f"https://example.com/{n}") for n in range(3)]
     await ballot.close_cycle(CURATOR)
-    await refresher.flush()
-    assert edits == [("card-0", True), ("card-1", True), ("card-2", True)]
+    await app.cards.flush()
+    assert chat.edits == [(card.message_id, 0, True) for card in cards]
 
 
-async def test_a_failing_edit_is_logged_not_raised(ballot: Ballot) -> None:
-    async def edit(card: CardRef, tally: Tally, closed: bool) -> None:
-        raise ConnectionError("rate limited")
-
-    refresher = CardRefresher(ballot, "chat", edit, interval=0)
-    suggestion = (await ballot.suggest(AUTHOR, "https://example.com/a")).suggestion
-    await ballot.attach_card(suggestion, CARD)
-    outcome = await ballot.vote_on_card(CARD, Member("chat", "1", "m1"))
+async def test_a_failing_edit_is_logged_not_raised(
+    app: App, ballot: Ballot, chat: RecordingPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    chat.failing_edits = True
+    outcome = await ballot.vote_on_card(card, Member("chat", "1", "m1"))
     assert outcome is not None
-    await refresher.flush()
+    await app.cards.flush()
+    assert "Could not refresh the card" in caplog.text
+
+
+async def test_a_deleted_card_withdraws_its_suggestion_and_frees_the_link(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    withdrawn = await app.cards.card_deleted(card)
+    assert withdrawn is not None
+    assert withdrawn.number == 1
+    assert (await ballot.shortlist(CURATOR)).total == 0
+    assert await app.cards.card_deleted(card) is None
+    again = await ballot.suggest(Member("chat", "bob", "Bob"), "https://example.com/a")
+    assert again.suggestion.number == 2
+
+
+async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    kept = await _suggest(app, AUTHOR, "https://example.com/a")
+    gone = await _suggest(app, AUTHOR, "https://example.com/b")
+    await ballot.vote_on_card(kept, Member("chat", "dan", "Dan"))
+    chat.reactions[kept.message_id] = [  # while the bot was down: Dan left, Eve and Fay came
+        Member("chat", "eve", "Eve"),
+        Member("chat", "fay", "Fay"),
+        AUTHOR,  # a self-vote never counts
+        Member("chat", "robot", "Robot", is_bot=True),
+    ]
+    await app.cards.recover("chat")
+    [entry] = (await ballot.shortlist(CURATOR)).ranked
+    assert entry.suggestion.url == "https://example.com/a"
+    assert dict(entry.by_platform) == {"chat": 2}
+    assert await ballot.suggestion_on_card(gone) is None

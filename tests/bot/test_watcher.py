@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from bot.ballot import Ballot
-from bot.fetching import FeedFetcher
-from bot.models import Announcement, Member
-from bot.watcher import FeedWatcher, PollResult
-from storage import Database, SqliteBallotStore, SqliteFeedStore
+from bot.app import App, Tuning, build
+from bot.models import Announcement, Member, PollResult
+from bot.settings import Settings
+from bot.watcher import FeedWatcher
 from tests.feeds import FeedServer, Item, atom, feed_server, issue, rss1, rss2
 
 CURATOR = Member("console", "cora", "Cora", is_curator=True)
 
 
 class RecordingAnnouncer:
-    """A front end at the edge: remembers what it was asked to post; can be made to fail."""
+    """A front end at the edge: remembers what it was asked to post; can be made to fail, or to
+    stay disconnected until `connect()`."""
 
     def __init__(self, name: str = "chat", channels: tuple[str, ...] = ("general",)) -> None:
         self.name = name
@@ -31,12 +31,17 @@ class RecordingAnnouncer:
         self.announcements: list[Announcement] = []
         self.alerts: list[str] = []
         self.failing_channels: set[str] = set()
+        self.connected = asyncio.Event()
+        self.connected.set()
 
     def announce_channels(self) -> tuple[str, ...]:
         return self.channels
 
+    def is_ready(self) -> bool:
+        return self.connected.is_set()
+
     async def wait_until_ready(self) -> None:
-        return
+        await self.connected.wait()
 
     async def announce(self, channel_id: str, announcement: Announcement) -> str:
         if channel_id in self.failing_channels:
@@ -53,31 +58,39 @@ class RecordingAnnouncer:
 
 
 class Bot:
-    """The real watcher, ballot and stores on one SQLite file; `restart()` reopens them."""
+    """The bot as `build` wires it, on one SQLite file, announcing on a recording platform
+    (the console's output is kept apart in `console`); `restart()` builds it anew."""
 
-    def __init__(self, path: Path, session: aiohttp.ClientSession, sources: list[str]) -> None:
+    def __init__(self, path: Path, sources: list[str]) -> None:
         self.path = path
-        self.session = session
         self.sources = sources
         self.announcer = RecordingAnnouncer()
-        self.fetcher = FeedFetcher(session, timeout=2.0)
         self.alert_after = 3
+        self.poll_seconds = 60.0
+        self.console = io.StringIO()
 
     async def start(self) -> None:
-        self.database = await Database.open(self.path)
-        self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
-        self.watcher = FeedWatcher(
-            SqliteFeedStore(self.database),
-            self.ballot,
-            self.fetcher,
-            sources=self.sources,
-            poll_seconds=60,
-            alert_after=self.alert_after,
+        settings = Settings(
+            database_path=self.path,
+            feed_urls=tuple(self.sources),
+            feed_poll_seconds=self.poll_seconds,
+            feed_failure_alert_after=self.alert_after,
         )
-        self.watcher.add_announcer(self.announcer)
+        self.app: App = await build(
+            settings, stdout=self.console, tuning=Tuning(feed_timeout_seconds=2.0)
+        )
+        self.app.announcer.add_platform(self.announcer)
+        self.database = self.app.database
+        self.ballot = self.app.ballot
+        assert self.app.watcher is not None
+        self.watcher: FeedWatcher = self.app.watcher
+
+    async def stop(self) -> None:
+        await self.app.shut_down()
+        await self.app.close()
 
     async def restart(self) -> None:
-        await self.database.close()
+        await self.stop()
         await self.start()
 
     def alerts(self) -> list[str]:
@@ -104,25 +117,18 @@ async def server() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-@pytest.fixture
-async def make_bot(
-    tmp_path: Path, session: aiohttp.ClientSession
-) -> AsyncIterator[Callable[[list[str]], Bot]]:
+async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[[list[str]], Bot]]:
     started: list[Bot] = []
 
     def make(sources: list[str]) -> Bot:
-        bot = Bot(tmp_path / "bot.sqlite3", session, sources)
+        bot = Bot(tmp_path / "bot.sqlite3", sources)
         started.append(bot)
         return bot
 
     yield make
     for bot in started:
-        await bot.database.close()
+        if hasattr(bot, "app"):
+            await bot.stop()
 
 
 FORMATS = [rss2, atom, rss1]
@@ -161,7 +167,7 @@ async def test_new_issue_is_announced_exactly_once_across_restarts(
     assert closed.cycle.issue is not None
     assert closed.cycle.issue.title == "Issue #3: Monthly links"
     assert [t.suggestion.url for t in closed.ranked] == ["https://example.com/a"]
-    assert (await bot.ballot.open_cycle()).id == 2
+    assert (await bot.ballot.current_cycle()).id == 2
 
 
 async def test_entries_without_guids_are_known_by_link(
@@ -199,7 +205,7 @@ async def test_reordered_edited_and_migrated_feeds_announce_nothing(
     served.body = rss2([retitled])
     await bot.poll()
     assert bot.announcer.posts == []
-    assert (await bot.ballot.open_cycle()).id == 1
+    assert (await bot.ballot.current_cycle()).id == 1
 
 
 async def test_an_empty_feed_deletes_nothing(
@@ -238,7 +244,7 @@ async def test_backlog_guard_announces_only_the_newest(
         "Issue #8: Monthly links",
         "Issue #9: Monthly links",
     ]  # three at once are all news, oldest first
-    assert (await bot.ballot.open_cycle()).id == 5
+    assert (await bot.ballot.current_cycle()).id == 5
 
 
 @pytest.mark.parametrize(
@@ -447,7 +453,7 @@ async def test_a_failed_channel_is_retried_and_never_posted_twice(
     served.body = rss2([issue(2), issue(1)], title="ML Monthly (new look)")
     await bot.poll()
     assert len(bot.announcer.posts) == 2
-    assert (await bot.ballot.open_cycle()).id == 2
+    assert (await bot.ballot.current_cycle()).id == 2
 
 
 async def test_local_file_feeds_work_like_urls(
@@ -467,30 +473,57 @@ async def test_local_file_feeds_work_like_urls(
 
 
 async def test_run_polls_on_schedule_and_stops_cleanly(
-    server: FeedServer, session: aiohttp.ClientSession, tmp_path: Path
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
 ) -> None:
     served = server.serve("/feed", body=rss2([issue(1)]))
-    database = await Database.open(tmp_path / "bot.sqlite3")
-    ballot = Ballot(SqliteBallotStore(database), suggestions_per_member=5)
-    watcher = FeedWatcher(
-        SqliteFeedStore(database),
-        ballot,
-        FeedFetcher(session),
-        sources=[server.url("/feed")],
-        poll_seconds=0.05,
-        alert_after=3,
-    )
-    announcer = RecordingAnnouncer()
-    watcher.add_announcer(announcer)
-    task = asyncio.create_task(watcher.run())
+    bot = make_bot([server.url("/feed")])
+    bot.poll_seconds = 0.05
+    await bot.start()
+    task = asyncio.create_task(bot.watcher.run())
     try:
         await _eventually(lambda: len(server.requests) >= 1)
         served.body = rss2([issue(2), issue(1)])
-        await _eventually(lambda: announcer.titles() == ["Issue #2: Monthly links"])
+        await _eventually(lambda: bot.announcer.titles() == ["Issue #2: Monthly links"])
     finally:
-        await watcher.stop()
+        await bot.watcher.stop()
         await asyncio.wait_for(task, 5)
-        await database.close()
+
+
+async def test_a_disconnected_platform_delays_neither_poll_nor_shutdown(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    """Its announcements wait in the background, once per platform, and go out on connect."""
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    bot.announcer.channels = ("general", "news", "random")  # three channels owed on one platform
+    bot.announcer.connected.clear()
+    await bot.start()
+    await bot.poll()
+    served.body = rss2([issue(2), issue(1)])
+    result = await asyncio.wait_for(bot.poll(), 5)  # it used to wait 30 s per owed channel
+    assert result.summary == "announced 1 new issue"
+    assert "New issue: Issue #2" in bot.console.getvalue()  # the connected console got it
+    assert bot.announcer.posts == []
+    assert (await asyncio.wait_for(bot.poll(), 5)).summary == "unchanged since the last check"
+
+    bot.announcer.connected.set()
+    await _eventually(lambda: len(bot.announcer.posts) == 3)
+    assert {channel for channel, _ in bot.announcer.posts} == {"general", "news", "random"}
+
+
+async def test_shutdown_does_not_wait_for_a_platform_that_never_connects(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    bot.announcer.connected.clear()
+    await bot.start()
+    await bot.poll()
+    served.body = rss2([issue(2), issue(1)])
+    await bot.poll()
+    await asyncio.wait_for(bot.app.shut_down(), 5)
+    assert bot.announcer.posts == []
+    assert [task for task in asyncio.all_tasks() if "announce when" in task.get_name()] == []
 
 
 async def _eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
@@ -511,7 +544,7 @@ async def test_a_channel_that_keeps_failing_is_logged_once(
     await bot.start()
     await bot.poll()
     served.body = rss2([issue(2), issue(1)])
-    with caplog.at_level(logging.WARNING, logger="bot.watcher"):
+    with caplog.at_level(logging.WARNING, logger="bot.announcing"):
         for _ in range(3):
             await bot.poll()
     warnings = [r for r in caplog.records if "Could not announce" in r.getMessage()]

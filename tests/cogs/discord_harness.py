@@ -6,15 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from bot.ballot import Ballot
-from bot.fetching import FeedFetcher
+from bot.app import App, Tuning, build
 from bot.models import Member
-from bot.settings import DiscordSettings
-from bot.watcher import FeedWatcher
+from bot.settings import DiscordSettings, Settings
 from cogs.discord_bot import DiscordFrontEnd
-from storage import Database, SqliteBallotStore, SqliteFeedStore
 from tests.fake_discord import (
     ANNOUNCE_ID,
     CURATOR_CHANNEL_ID,
@@ -30,6 +25,7 @@ from tests.fake_discord import (
 CURATOR = Member("discord", "1", "owner", is_curator=True)
 _HANDLERS = ("CommandTree-invoker", "discord.py:", "discord vote recovery")
 _CARD_EDITS = ("refresh card",)
+TUNING = Tuning(card_refresh_seconds=0.2, guild_ready_timeout=0.01, http_host="127.0.0.1")
 
 
 async def settle(*, cards: bool = True) -> None:
@@ -50,41 +46,38 @@ async def settle(*, cards: bool = True) -> None:
 
 
 class DiscordHarness:
+    """The bot as `build` wires it; pass `app` to share one built with other platforms too."""
+
     def __init__(
-        self, path: Path, api: FakeDiscordAPI, *, feeds: tuple[str, ...] = (), **settings: Any
+        self,
+        path: Path,
+        api: FakeDiscordAPI,
+        *,
+        feeds: tuple[str, ...] = (),
+        app: App | None = None,
+        **settings: Any,
     ) -> None:
         self.path = path
         self.api = api
         self.feeds = feeds
-        self.settings = DiscordSettings(
-            token=TOKEN,
-            guild_id=GUILD_ID,
-            announce_channel_ids=(ANNOUNCE_ID,),
-            suggestions_channel_id=SUGGESTIONS_ID,
-            curator_role_ids=(CURATOR_ROLE_ID,),
-            curator_channel_id=CURATOR_CHANNEL_ID,
-            **settings,
+        self.app_given = app
+        self.settings = discord_settings(**settings)
+
+    def app_settings(self) -> Settings:
+        return Settings(
+            database_path=self.path,
+            suggestions_per_member=5,
+            feed_urls=self.feeds,
+            feed_failure_alert_after=3,
+            discord=self.settings,
         )
 
     async def start(self) -> None:
-        self.database = await Database.open(self.path)
-        self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
-        self.session = aiohttp.ClientSession()
-        self.watcher = None
-        if self.feeds:
-            self.watcher = FeedWatcher(
-                SqliteFeedStore(self.database),
-                self.ballot,
-                FeedFetcher(self.session),
-                sources=self.feeds,
-                poll_seconds=900,
-                alert_after=3,
-            )
-        self.front = DiscordFrontEnd(
-            self.settings, self.ballot, self.watcher, refresh_interval=0.2, guild_ready_timeout=0.01
-        )
-        if self.watcher is not None:
-            self.watcher.add_announcer(self.front)
+        self.app = self.app_given or await build(self.app_settings(), tuning=TUNING)
+        self.ballot = self.app.ballot
+        self.watcher = self.app.watcher
+        assert self.app.discord is not None
+        self.front: DiscordFrontEnd = self.app.discord
         self.bot = self.front.bot
         await self.bot.login(TOKEN)
         self.gateway("READY", ready())
@@ -93,9 +86,11 @@ class DiscordHarness:
         await settle()
 
     async def stop(self) -> None:
-        await self.bot.close()
-        await self.session.close()
-        await self.database.close()
+        if self.app_given is None:
+            await self.app.shut_down()
+            await self.app.close()
+        else:
+            await self.front.stop()
 
     def gateway(self, event: str, data: dict[str, Any]) -> None:
         self.bot._connection.parsers[event](data)
@@ -103,3 +98,15 @@ class DiscordHarness:
     async def send(self, event: str, data: dict[str, Any], *, cards: bool = True) -> None:
         self.gateway(event, data)
         await settle(cards=cards)
+
+
+def discord_settings(**settings: Any) -> DiscordSettings:
+    return DiscordSettings(
+        token=TOKEN,
+        guild_id=GUILD_ID,
+        announce_channel_ids=(ANNOUNCE_ID,),
+        suggestions_channel_id=SUGGESTIONS_ID,
+        curator_role_ids=(CURATOR_ROLE_ID,),
+        curator_channel_id=CURATOR_CHANNEL_ID,
+        **settings,
+    )

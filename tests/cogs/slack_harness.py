@@ -10,10 +10,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.ballot import Ballot
-from bot.settings import SlackSettings
+from bot.app import App, build
+from bot.settings import Settings, SlackSettings
 from cogs.slack_app import SlackFrontEnd
-from storage import Database, SqliteBallotStore
+from tests.cogs.discord_harness import TUNING
 from tests.fake_slack import (
     ANNOUNCE,
     APP_TOKEN,
@@ -44,49 +44,42 @@ class SlackHarness:
         fake: FakeSlack,
         *,
         socket_mode: bool = False,
-        ballot: Ballot | None = None,
+        app: App | None = None,
         **settings: Any,
     ) -> None:
         self.path = path
         self.fake = fake
-        self.ballot_given = ballot
-        defaults: dict[str, Any] = {
-            "bot_token": BOT_TOKEN,
-            "app_token": APP_TOKEN if socket_mode else None,
-            "signing_secret": None if socket_mode else SIGNING_SECRET,
-            "port": 0,
-            "announce_channel_ids": (ANNOUNCE,),
-            "suggestions_channel_id": SUGGESTIONS,
-            "curator_user_ids": (CURATOR_ID,),
-            "api_url": fake.api_url,
-        }
-        self.settings = SlackSettings(**(defaults | settings))
-        self.database: Database | None = None
+        self.app_given = app
+        self.settings = slack_settings(fake, socket_mode=socket_mode, **settings)
 
     async def start(self) -> None:
-        if self.ballot_given is None:
-            self.database = await Database.open(self.path)
-            self.ballot = Ballot(SqliteBallotStore(self.database), suggestions_per_member=5)
-        else:
-            self.ballot = self.ballot_given
-        self.front = SlackFrontEnd(
-            self.settings, self.ballot, None, host="127.0.0.1", refresh_interval=0.1
+        self.app = self.app_given or await build(
+            Settings(database_path=self.path, suggestions_per_member=5, slack=self.settings),
+            tuning=TUNING,
         )
+        self.ballot = self.app.ballot
+        assert self.app.slack is not None
+        self.front: SlackFrontEnd = self.app.slack
         self.task = asyncio.create_task(self.front.run())
         ready = asyncio.create_task(self.front.wait_until_ready())
         await asyncio.wait({ready, self.task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
         if self.task.done():
             ready.cancel()
+            if self.app_given is None:
+                await self.app.close()
             self.task.result()  # raises what stopped the front end
         assert ready.done(), "Slack never became ready"
         self.session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
-        await self.front.stop()
+        if self.app_given is None:
+            await self.app.shut_down()
+        else:
+            await self.front.stop()
         await asyncio.wait_for(self.task, 10)
         await self.session.close()
-        if self.database is not None:
-            await self.database.close()
+        if self.app_given is None:
+            await self.app.close()
 
     @property
     def url(self) -> str:
@@ -114,3 +107,17 @@ class SlackHarness:
         answer = self.fake.responses[-1]
         assert answer["response_type"] == "ephemeral"
         return answer
+
+
+def slack_settings(fake: FakeSlack, *, socket_mode: bool = False, **settings: Any) -> SlackSettings:
+    defaults: dict[str, Any] = {
+        "bot_token": BOT_TOKEN,
+        "app_token": APP_TOKEN if socket_mode else None,
+        "signing_secret": None if socket_mode else SIGNING_SECRET,
+        "port": 0,
+        "announce_channel_ids": (ANNOUNCE,),
+        "suggestions_channel_id": SUGGESTIONS,
+        "curator_user_ids": (CURATOR_ID,),
+        "api_url": fake.api_url,
+    }
+    return SlackSettings(**(defaults | settings))

@@ -290,11 +290,11 @@ async def test_a_card_that_cannot_be_posted_saves_nothing(harness: DiscordHarnes
 async def test_an_unexpected_failure_gets_a_short_apology_and_a_log(
     harness: DiscordHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await harness.database.close()  # the database vanishes under the bot
+    await harness.app.database.close()  # the database vanishes under the bot
     reply = await _suggest(harness, ALICE, "https://example.com/a")
     assert reply == "Sorry, something went wrong on my side; it has been logged."
     assert "/suggest failed" in caplog.text
-    harness.database = await Database.open(harness.path)  # for the fixture's clean-up
+    harness.app.database = await Database.open(harness.path)  # for the fixture's clean-up
 
 
 async def test_announcements_embed_the_issue_and_ping_only_the_role(

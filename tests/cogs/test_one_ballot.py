@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.app import build
 from bot.models import Member
-from tests.cogs.discord_harness import DiscordHarness, settle
-from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually
+from bot.settings import Settings
+from tests.cogs.discord_harness import TUNING, DiscordHarness, discord_settings, settle
+from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually, slack_settings
 from tests.fake_discord import SUGGESTIONS_ID, FakeDiscordAPI, member, option, reaction, slash
 from tests.fake_slack import SUGGESTIONS, fake_slack, reaction_event
 
@@ -17,13 +19,19 @@ BOB = member(12, "bob")
 async def test_a_link_on_both_platforms_is_one_suggestion_with_two_cards(
     tmp_path: Path, api: FakeDiscordAPI
 ) -> None:
-    discord_side = DiscordHarness(tmp_path / "bot.sqlite3", api)
-    await discord_side.start()
     async with fake_slack() as fake:
         fake.add_user("U0SAM", "Sam")
         fake.add_user("U0UNA", "Una")
         fake.add_user(CURATOR_ID, "Cora")
-        slack_side = SlackHarness(tmp_path / "unused.sqlite3", fake, ballot=discord_side.ballot)
+        settings = Settings(
+            database_path=tmp_path / "bot.sqlite3",
+            discord=discord_settings(),
+            slack=slack_settings(fake),
+        )
+        app = await build(settings, tuning=TUNING)
+        discord_side = DiscordHarness(tmp_path / "bot.sqlite3", api, app=app)
+        await discord_side.start()
+        slack_side = SlackHarness(tmp_path / "bot.sqlite3", fake, app=app)
         await slack_side.start()
         try:
             options = [option("url", "https://www.example.com/post?utm_source=discord")]
@@ -72,5 +80,7 @@ async def test_a_link_on_both_platforms_is_one_suggestion_with_two_cards(
                 "*1.* 2 votes (Discord 1 · Slack 1) · #1 <https://example.com/post|"
             )
         finally:
+            await app.shut_down()
             await slack_side.stop()
             await discord_side.stop()
+            await app.close()

@@ -1,0 +1,142 @@
+"""Delivering announced issues: roll the ballot over, then post each issue in every channel owed.
+
+Work is done in a restart-safe order: an issue is recorded with the channels it is owed to before
+anything is posted (by the watcher), the rollover and each delivery are marked done once done, and
+whatever is left undone is picked up on the next delivery. A platform that is not connected never
+holds anything up: its deliveries wait in the background, once per platform, until it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.ballot import Ballot, Clock, utcnow
+from bot.models import Delivery, IssueRef
+from bot.ports import AnnouncementPlatform, FeedStore
+
+log = logging.getLogger(__name__)
+
+DELIVERY_RETRY_WINDOW = timedelta(days=3)  # after that an old issue is no longer news
+
+
+class Announcer:
+    """Posts announcements on every platform and tells curators about feed trouble."""
+
+    def __init__(self, store: FeedStore, ballot: Ballot, *, clock: Clock = utcnow) -> None:
+        self._store = store
+        self._ballot = ballot
+        self._clock = clock
+        self._platforms: dict[str, AnnouncementPlatform] = {}
+        self._lock = asyncio.Lock()  # one delivery round at a time: nothing is posted twice
+        self._waiting: dict[str, asyncio.Task[None]] = {}
+
+    def add_platform(self, platform: AnnouncementPlatform) -> None:
+        self._platforms[platform.name] = platform
+
+    def targets(self) -> list[tuple[str, str]]:
+        """Every (platform, channel) a new issue is announced in."""
+        return [
+            (platform.name, channel)
+            for platform in self._platforms.values()
+            for channel in platform.announce_channels()
+        ]
+
+    async def owed(self) -> list[Delivery]:
+        """Deliveries not made yet, within the retry window."""
+        return await self._store.pending_deliveries(self._clock() - DELIVERY_RETRY_WINDOW)
+
+    async def deliver(self) -> None:
+        """Roll the ballot over for announced issues, then post what is owed to ready platforms."""
+        async with self._lock:
+            for announcement in await self._store.unrolled_entries():
+                issue = IssueRef(announcement.title, announcement.link)
+                await self._ballot.rollover_for_issue(issue)
+                await self._store.mark_rolled(announcement.entry_id)
+            deliveries = await self.owed()
+            if not deliveries:
+                return
+            cycle = await self._ballot.current_cycle()
+            for delivery in self._ready(deliveries):
+                await self._post(
+                    replace(
+                        delivery, announcement=replace(delivery.announcement, next_cycle=cycle.id)
+                    )
+                )
+
+    def _ready(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
+        """The deliveries whose platform can post now; the others wait for it in the background."""
+        ready = []
+        for delivery in deliveries:
+            platform = self._platforms.get(delivery.platform)
+            if platform is None:
+                continue  # not configured in this run: owed until it is, or the window ends
+            if platform.is_ready():
+                ready.append(delivery)
+            else:
+                self._wait_for(platform)
+        return ready
+
+    def _wait_for(self, platform: AnnouncementPlatform) -> None:
+        waiting = self._waiting.get(platform.name)
+        if waiting is not None and not waiting.done():
+            return
+        log.info("%s is not connected yet; its announcements go out once it is", platform.name)
+        self._waiting[platform.name] = asyncio.create_task(
+            self._deliver_when_ready(platform), name=f"announce when {platform.name} is ready"
+        )
+
+    async def _deliver_when_ready(self, platform: AnnouncementPlatform) -> None:
+        await platform.wait_until_ready()
+        try:
+            await self.deliver()
+        except Exception:
+            log.exception("Delivering announcements to %s failed", platform.name)
+
+    async def _post(self, delivery: Delivery) -> None:
+        announcement = delivery.announcement
+        try:
+            message_id = await self._platforms[delivery.platform].announce(
+                delivery.channel_id, announcement
+            )
+        except Exception as error:
+            # Once per new problem: a channel the bot may not post in fails every time.
+            repeated = delivery.last_error == str(error)
+            log.log(
+                logging.DEBUG if repeated else logging.WARNING,
+                "Could not announce %r in %s channel %s (will retry): %s: %s",
+                announcement.title,
+                delivery.platform,
+                delivery.channel_id,
+                type(error).__name__,
+                error,
+            )
+            await self._store.mark_delivery_failed(
+                announcement.entry_id, delivery.platform, delivery.channel_id, str(error)
+            )
+            return
+        await self._store.mark_delivered(
+            announcement.entry_id, delivery.platform, delivery.channel_id, message_id, self._clock()
+        )
+        log.info(
+            "Announced %r in %s channel %s",
+            announcement.title,
+            delivery.platform,
+            delivery.channel_id,
+        )
+
+    async def alert_curators(self, message: str) -> None:
+        for platform in self._platforms.values():
+            try:
+                await platform.alert_curators(message)
+            except Exception:
+                log.exception("Could not alert the curators on %s", platform.name)
+
+    async def stop(self) -> None:
+        """Stop waiting for platforms that never connected."""
+        for task in self._waiting.values():
+            task.cancel()
+        await asyncio.gather(*self._waiting.values(), return_exceptions=True)

@@ -1,0 +1,94 @@
+"""Cards on Slack: Block Kit messages with the vote reaction as their button
+(`bot.ports.CardPlatform`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import CardGone, CardRefused
+from bot.models import CardRef, Member, Tally
+from cogs.slack_app import blocks
+from cogs.slack_app.blocks import PLATFORM
+from cogs.slack_app.people import People, slack_error
+
+log = logging.getLogger(__name__)
+
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+class SlackRefusal(CardRefused):
+    """A refusal written in Slack markup (a `<#channel>` link): sent without escaping."""
+
+
+class SlackCards:
+    name = PLATFORM
+    place = "Slack"
+
+    def __init__(self, client: AsyncWebClient, people: People, vote_reaction: str) -> None:
+        self._client = client
+        self._people = people
+        self.vote_reaction = vote_reaction
+
+    def is_vote(self, reaction: str) -> bool:
+        """The vote reaction, in any skin tone."""
+        return _SKIN_TONE.sub("", reaction) == self.vote_reaction
+
+    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+        fallback, card_blocks = blocks.card(tally, self.vote_reaction)
+        try:
+            posted = await self._client.chat_postMessage(
+                channel=channel_id, text=fallback, blocks=card_blocks, unfurl_links=False
+            )
+        except SlackApiError as error:
+            reason = slack_error(error)
+            log.warning("Could not post a card in %s: %s", channel_id, reason)
+            raise SlackRefusal(
+                f"I couldn't post the suggestion card in <#{channel_id}> (Slack said: {reason}). "
+                "Please invite me to that channel; nothing was saved."
+            ) from error
+        card = CardRef(PLATFORM, str(posted.get("channel") or channel_id), str(posted["ts"]))
+        try:
+            await self._client.reactions_add(
+                channel=card.channel_id, timestamp=card.message_id, name=self.vote_reaction
+            )
+        except SlackApiError as error:
+            log.warning("Could not add the vote reaction: %s", slack_error(error))
+        return card
+
+    async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
+        text, card_blocks = blocks.card(tally, self.vote_reaction, closed=closed)
+        await self._client.chat_update(
+            channel=card.channel_id, ts=card.message_id, text=text, blocks=card_blocks
+        )
+
+    async def card_link(self, card: CardRef) -> str:
+        try:
+            response = await self._client.chat_getPermalink(
+                channel=card.channel_id, message_ts=card.message_id
+            )
+            return str(response["permalink"])
+        except SlackApiError:
+            return f"https://slack.com/app_redirect?channel={card.channel_id}"
+
+    async def reactors(self, card: CardRef) -> list[Member]:
+        try:
+            response = await self._client.reactions_get(
+                channel=card.channel_id, timestamp=card.message_id, full=True
+            )
+        except SlackApiError as error:
+            if slack_error(error) == "message_not_found":
+                raise CardGone(str(card)) from error
+            raise
+        users: set[str] = set()
+        for reaction in (response.get("message") or {}).get("reactions") or []:
+            if self.is_vote(reaction.get("name", "")):
+                users.update(reaction.get("users") or [])
+        users.discard(self._people.bot_user_id or "")  # the bot's own reaction is the button
+        return [
+            await self._people.member(self._client, user, curator_check=False)
+            for user in sorted(users)
+        ]

@@ -1,0 +1,136 @@
+"""Slack's slash commands, mapped onto the core. Each acks first; refusals are raised to the one
+error handler in `listeners`, which answers the member privately."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist
+from bot.ballot import Ballot
+from bot.cards import CardService
+from bot.errors import UserFacingError
+from bot.settings import SlackSettings
+from bot.text import closed_reply, shortlist_markdown
+from bot.watcher import FeedWatcher
+from cogs.slack_app import blocks
+from cogs.slack_app.blocks import escape
+from cogs.slack_app.people import People
+
+# `<https://…>` or `<https://…|label>`: how Slack sends a link when it escapes command text.
+_ESCAPED_LINK = re.compile(r"^<(?P<url>[^|>]+)(?:\|[^>]*)?>$")
+EXPORT_CHUNK = 2900
+
+Command = dict[str, Any]
+
+
+def split_suggestion(text: str) -> tuple[str, str]:
+    """The link and the note of `/suggest` text; the link may come plain or Slack-escaped."""
+    url, _, note = text.strip().partition(" ")
+    escaped = _ESCAPED_LINK.match(url)
+    if escaped:
+        url = escaped["url"]
+    url = url.replace("&amp;", "&")
+    note = note.strip().replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return url, note
+
+
+def usage(command: str) -> str:
+    if command == "/shortlist":
+        return "Usage: " + " · ".join(
+            f"`/shortlist {form}` {what}" for form, what in SHORTLIST_FORMS
+        )
+    if command == "/suggest":
+        return "Usage: `/suggest <link> [note]`"
+    if command == "/feed":
+        return "Usage: `/feed status`"
+    return ""
+
+
+class Commands:
+    def __init__(
+        self,
+        ballot: Ballot,
+        cards: CardService,
+        watcher: FeedWatcher | None,
+        settings: SlackSettings,
+        people: People,
+    ) -> None:
+        self.ballot = ballot
+        self.cards = cards
+        self.watcher = watcher
+        self.settings = settings
+        self.people = people
+
+    async def suggest(
+        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        url, note = split_suggestion(command.get("text", ""))
+        if not url:
+            raise UsageError("Give the link to suggest.")
+        member = await self.people.member(client, command["user_id"], curator_check=True)
+        channel = self.settings.suggestions_channel_id or command["channel_id"]
+        reply = await self.cards.suggest(member, url, note, channel_id=channel)
+        await respond(text=escape(reply), response_type="ephemeral")
+
+    async def shortlist(
+        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        request = parse_shortlist(command.get("text", ""))
+        member = await self.people.member(client, command["user_id"], curator_check=True)
+        if request.action == "close":
+            before = await self.ballot.shortlist(member)
+            rollover = await self.ballot.close_cycle(member)
+            show = f"`/shortlist cycle {rollover.closed.id}`"
+            text = closed_reply(rollover, before.total, show=show)
+            await respond(text=text, response_type="ephemeral")
+            return
+        ranked = await self.ballot.shortlist(member, limit=request.limit, cycle_id=request.cycle)
+        if request.action == "export":
+            for chunk in _chunks(shortlist_markdown(ranked), EXPORT_CHUNK):
+                await respond(text=f"```{escape(chunk)}```", response_type="ephemeral")
+            return
+        text, ranked_blocks = blocks.shortlist(ranked)
+        await respond(text=escape(text), blocks=ranked_blocks, response_type="ephemeral")
+
+    async def poll(
+        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        watcher = self._require_watcher()
+        member = await self.people.member(client, command["user_id"], curator_check=True)
+        results = await watcher.poll_now(member)
+        await respond(text=blocks.poll(results), response_type="ephemeral")
+
+    async def feed(
+        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        if command.get("text", "").strip().lower() != "status":
+            raise UsageError("Did you mean `/feed status`?")
+        watcher = self._require_watcher()
+        member = await self.people.member(client, command["user_id"], curator_check=True)
+        text, status_blocks = blocks.feed_status(await watcher.status(member))
+        await respond(text=text, blocks=status_blocks, response_type="ephemeral")
+
+    def _require_watcher(self) -> FeedWatcher:
+        if self.watcher is None:
+            raise UserFacingError("No newsletter feed is configured: set FEED_URLS.")
+        return self.watcher
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if current and len(current) + len(line) > size:
+            chunks.append(current)
+            current = ""
+        current += line
+    return [*chunks, current] if current else chunks

@@ -1,0 +1,66 @@
+"""Who a Slack user is, in the core's terms: name, bot or not, curator or not (cached lookups)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.models import Member
+from bot.settings import SlackSettings
+from cogs.slack_app.blocks import PLATFORM
+
+log = logging.getLogger(__name__)
+
+USERGROUP_CACHE_SECONDS = 300.0
+
+
+def slack_error(error: SlackApiError) -> str:
+    """Slack's error code, or the HTTP status when the answer wasn't Slack's JSON."""
+    data = error.response.data
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"HTTP {error.response.status_code}"
+
+
+class People:
+    """Curators are listed users or members of the curators' user group."""
+
+    def __init__(self, settings: SlackSettings) -> None:
+        self._curator_ids = frozenset(settings.curator_user_ids)
+        self._usergroup = settings.curator_usergroup_id
+        self._group: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
+        self._users: dict[str, tuple[str, bool]] = {}
+        self.bot_user_id: str | None = None
+
+    async def is_curator(self, client: AsyncWebClient, user_id: str) -> bool:
+        if user_id in self._curator_ids:
+            return True
+        if self._usergroup is None:
+            return False
+        fetched_at, members = self._group
+        if time.monotonic() - fetched_at > USERGROUP_CACHE_SECONDS:
+            response = await client.usergroups_users_list(usergroup=self._usergroup)
+            members = frozenset(response.get("users") or [])
+            self._group = (time.monotonic(), members)
+        return user_id in members
+
+    async def who(self, client: AsyncWebClient, user_id: str) -> tuple[str, bool]:
+        """(display name, is a bot)."""
+        if user_id not in self._users:
+            try:
+                user = (await client.users_info(user=user_id))["user"]
+            except SlackApiError as error:
+                log.warning("users.info for %s failed: %s", user_id, slack_error(error))
+                return user_id, False
+            profile = user.get("profile") or {}
+            name = profile.get("display_name") or user.get("real_name") or user.get("name", user_id)
+            self._users[user_id] = (name, bool(user.get("is_bot")) or user_id == "USLACKBOT")
+        return self._users[user_id]
+
+    async def member(self, client: AsyncWebClient, user_id: str, *, curator_check: bool) -> Member:
+        name, is_bot = await self.who(client, user_id)
+        curator = curator_check and await self.is_curator(client, user_id)
+        return Member(PLATFORM, user_id, name, is_curator=curator, is_bot=is_bot)

@@ -1,0 +1,62 @@
+"""Votes on Slack: the vote reaction added to or removed from a card."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ballot import Ballot
+from bot.errors import SelfVote
+from bot.models import CardRef
+from cogs.slack_app.blocks import PLATFORM, escape
+from cogs.slack_app.cards import SlackCards
+from cogs.slack_app.people import People, slack_error
+
+log = logging.getLogger(__name__)
+
+
+class Reactions:
+    def __init__(self, ballot: Ballot, cards: SlackCards, people: People) -> None:
+        self.ballot = ballot
+        self.cards = cards
+        self.people = people
+
+    def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or "ts" not in item:
+            return None
+        if not self.cards.is_vote(event.get("reaction", "")):
+            return None
+        if event.get("user") in (context.bot_user_id, self.people.bot_user_id):
+            return None  # the bot's own reaction is only the button
+        return CardRef(PLATFORM, item["channel"], item["ts"])
+
+    async def added(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        card = self._card(event, context)
+        if card is None:
+            return
+        voter = await self.people.member(client, event["user"], curator_check=False)
+        try:
+            await self.ballot.vote_on_card(card, voter)
+        except SelfVote as refusal:
+            try:
+                await client.chat_postEphemeral(
+                    channel=card.channel_id, user=voter.id, text=escape(refusal.message)
+                )
+            except SlackApiError as error:
+                log.debug("Could not explain a self-vote: %s", slack_error(error))
+
+    async def removed(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        card = self._card(event, context)
+        if card is None:
+            return
+        voter = await self.people.member(client, event["user"], curator_check=False)
+        await self.ballot.unvote_on_card(card, voter)
