@@ -1,215 +1,168 @@
-"""URL rules: what a member may suggest, and the one canonical form of each link.
+"""Link rules: what a member may suggest, and when two links are the same article.
 
-Two links that reach the same article must canonicalise to the same string, so that a ballot
-never holds the same piece twice. Everything here is pure and synchronous.
+`parse_link` gives a link's identity (`key`: equal keys are one article, whatever scheme, query
+order, tracking parameters or spelling of the host) and the form to show (`url`). Everything here
+is pure and synchronous, and every refusal is an `InvalidLink` that says why.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import unicodedata
-from urllib.parse import unquote_plus
-
-from yarl import URL
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 from bot.errors import InvalidLink
+from bot.hosts import public_host
+from bot.sites import Pair, https_only, keeps_ref, one_form
+from bot.trackers import rules
 
 MAX_URL_LENGTH = 2048
+RULES_VERSION = 2  # bump when the code's rules change; tracker data carries its own fingerprint
 
 _SCHEME = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*):(?P<rest>.*)$", re.DOTALL)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/:@!$&'()*+,;=%-._~"
+_QUERY_SAFE = "/:@!$'()*+,;=%-._~?"
 
-# Query parameters that only say where a click came from.
-_TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "msclkid",
-        "yclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "ref",
-        "ref_src",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-    }
-)
-_TRACKING_PREFIXES = ("utm_",)
-_SITE_TRACKING_PARAMS: dict[str, frozenset[str]] = {
-    "youtube.com": frozenset({"feature", "si", "pp"}),
-    "x.com": frozenset({"s", "t"}),
-}
 
-_ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org"})
-_ARXIV_PATH = re.compile(
-    r"^/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$"
-)
-_YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "music.youtube.com"})
-_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,}$")
-_TWITTER_HOSTS = frozenset(
-    {"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com", "fxtwitter.com", "vxtwitter.com"}
-)
-_TWEET_PATH = re.compile(r"^/(?P<user>[A-Za-z0-9_]{1,15}|i(?:/web)?)/status(?:es)?/(?P<id>\d+)")
+@dataclass(frozen=True, slots=True)
+class Link:
+    key: str  # "//host[:port]/path?sorted-query[#!route]": equal keys are the same article
+    url: str  # what members see and curators export: https unless given as plain http
+
+    @property
+    def secure(self) -> bool:
+        return self.url.startswith("https:")
+
+
+def rules_version() -> str:
+    """Changes whenever a rule deciding "same link" does: stored identities follow it."""
+    return f"{RULES_VERSION}-{rules().fingerprint}"
+
+
+def canonical_url(raw: str) -> str:
+    """The form of a link to show; raises `InvalidLink` if it can't be suggested."""
+    return parse_link(raw).url
+
+
+def link_key(raw: str) -> str:
+    """The identity of a link; raises `InvalidLink` if it can't be suggested."""
+    return parse_link(raw).key
+
+
+def parse_link(raw: str) -> Link:
+    text = _checked(raw)
+    scheme, rest = _scheme_and_rest(text)
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+    except ValueError:
+        raise InvalidLink("That doesn't look like a valid link.") from None
+    raw_host, port = _host_and_port(parts.netloc)
+    try:
+        host = public_host(raw_host)
+    except UnicodeDecodeError:
+        raise InvalidLink("That link's host isn't a valid name.") from None
+    host = host.removeprefix("www.")
+    if port == (443 if scheme == "https" else 80):
+        port = None
+    path = _path(parts.path)
+    pairs = _pairs(parts.query)
+    matched = f"https://{host}{path}" + (f"?{parts.query}" if parts.query else "")
+    pairs = rules().strip(matched, host, path, pairs, referral=not keeps_ref(host, path))
+    secure = scheme == "https" or https_only(host)
+    host, path, pairs = one_form(host, path, pairs)
+    route = parts.fragment.startswith("!")  # a #! route is part of the address
+    key = f"//{host}{f':{port}' if port else ''}{path or ('/' if pairs or route else '')}"
+    if pairs:
+        key += "?" + "&".join(sorted(raw_pair for _, raw_pair in pairs))
+    if route:
+        key += "#" + _escapes(quote(parts.fragment, safe=_QUERY_SAFE))
+    return Link(key, ("https:" if secure else "http:") + key)
 
 
 def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in text)
 
 
-def canonical_url(raw: str) -> str:
-    """Return the canonical form of a link a member typed, or raise `InvalidLink` saying why not."""
+def is_valid_text(text: str) -> bool:
+    """False for text that can't be stored as Unicode (a lone surrogate, an undecodable byte)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _checked(raw: str) -> str:
     text = raw.strip()
+    if not is_valid_text(text):
+        raise InvalidLink("That link contains characters that aren't valid text.")
     if not text:
         raise InvalidLink("Please give a link, for example https://example.com/article.")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidLink(f"That link is longer than {MAX_URL_LENGTH} characters.")
     if has_control_characters(text) or any(char.isspace() for char in text):
         raise InvalidLink("That link contains spaces or control characters.")
-
-    text = _with_scheme(text)
-    try:
-        url = URL(text)
-    except ValueError:
-        raise InvalidLink("That doesn't look like a valid link.") from None
-
-    scheme = url.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise InvalidLink("Only http and https links can be suggested.")
-    host = (url.raw_host or "").lower().rstrip(".")
-    if not host:
-        raise InvalidLink("That link has no host name.")
-    _refuse_private_host(host)
-    if host.startswith("www."):
-        host = host[4:]
-    try:
-        port = url.explicit_port
-    except ValueError:
-        raise InvalidLink("That link has an invalid port.") from None
-    if port == _DEFAULT_PORTS[scheme]:
-        port = None
-
-    path = url.raw_path.rstrip("/")
-    query = _without_tracking(
-        url.raw_query_string, _SITE_TRACKING_PARAMS.get(_site(host), frozenset())
-    )
-    site_form = _site_rules(host, path, query)
-    if site_form is not None:  # these sites serve everything over https
-        scheme, port, (host, path, query) = "https", None, site_form
-
-    canonical = str(
-        URL.build(scheme=scheme, host=host, port=port, path=path, query_string=query, encoded=True)
-    )
-    return canonical.rstrip("/") if not query else canonical
+    return text
 
 
-def _with_scheme(text: str) -> str:
-    """Add https:// to a scheme-less link, telling `example.com:8080/x` apart from `mailto:x`."""
+def _scheme_and_rest(text: str) -> tuple[str, str]:
+    """("https", "example.com/x") from `example.com/x`, `//example.com/x`, `https:example.com/x`
+    or `https://example.com/x`, as a browser reads them; other schemes are refused."""
     if text.startswith("//"):
-        return "https:" + text
+        return "https", text[2:]
     match = _SCHEME.match(text)
     if match is None:
-        return "https://" + text
-    rest = match["rest"]
-    if rest.startswith("//"):
-        return text
+        return "https", text
+    scheme, rest = match["scheme"].lower(), match["rest"]
+    if scheme in ("http", "https"):
+        return scheme, rest.lstrip("/\\")
     if re.match(r"^\d+(/|$|\?|#)", rest):  # host:port with no scheme
-        return "https://" + text
+        return "https", text
     raise InvalidLink("Only http and https links can be suggested.")
 
 
-def _refuse_private_host(host: str) -> None:
-    if host == "localhost" or host.endswith(".localhost"):
-        raise InvalidLink("Links to localhost can't be suggested.")
-    address = _ip_literal(host)
-    if address is None:
-        if "." not in host:
-            raise InvalidLink("That link's host isn't a public domain name.")
-        return
-    if (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-    ):
-        raise InvalidLink("Links to private or local network addresses can't be suggested.")
-
-
-def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
+def _host_and_port(netloc: str) -> tuple[str, int | None]:
+    hostport = netloc.rpartition("@")[2]  # credentials in a link are dropped, never shown
+    if hostport.startswith("["):
+        host, _, after = hostport.partition("]")
+        host, port_text = host + "]", after.removeprefix(":")
     else:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        return address
-    # Browsers also accept shorthand IPv4 such as 127.1, 0x7f.0.0.1 or 2130706433.
-    if re.fullmatch(r"(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}", host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            raise InvalidLink("That link's host isn't a valid address.") from None
-    return None
+        host, _, port_text = hostport.partition(":")
+    if not port_text:
+        return host, None
+    if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InvalidLink("That link has an invalid port.")
+    return host, int(port_text)
 
 
-def _site(host: str) -> str:
-    if host in _YOUTUBE_HOSTS or host == "youtu.be":
-        return "youtube.com"
-    if host in _TWITTER_HOSTS:
-        return "x.com"
-    return host
+def _escapes(text: str) -> str:
+    """Percent-escapes in one spelling: unreserved characters decoded, the rest upper-case."""
+
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match[1], 16))
+        return char if char in _UNRESERVED else f"%{match[1].upper()}"
+
+    return _ESCAPE.sub(one, text)
 
 
-def _without_tracking(raw_query: str, site_params: frozenset[str]) -> str:
-    kept = []
-    for pair in raw_query.split("&"):
-        if not pair:
-            continue
-        name = unquote_plus(pair.partition("=")[0]).lower()
-        if name in _TRACKING_PARAMS or name in site_params or name.startswith(_TRACKING_PREFIXES):
-            continue
-        kept.append(pair)
-    return "&".join(kept)
+def _path(path: str) -> str:
+    segments: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment != ".":
+            segments.append(segment)
+    return _escapes(quote("/" + "/".join(segments), safe=_PATH_SAFE)).rstrip("/")
 
 
-def _query_value(raw_query: str, name: str) -> str | None:
-    for pair in raw_query.split("&"):
-        key, _, value = pair.partition("=")
-        if key == name:
-            return value
-    return None
-
-
-def _site_rules(host: str, path: str, query: str) -> tuple[str, str, str] | None:
-    """The single (host, path, query) of an arXiv paper, YouTube video or X post, if it is one."""
-    if host in _ARXIV_HOSTS:
-        match = _ARXIV_PATH.match(path)
-        if match:
-            return "arxiv.org", f"/abs/{match['id']}", ""
-    if host == "youtu.be":
-        video = path.strip("/")
-        if _YOUTUBE_ID.match(video):
-            return "youtube.com", "/watch", f"v={video}"
-    if host in _YOUTUBE_HOSTS:
-        if path == "/watch":
-            watched = _query_value(query, "v")
-            if watched and _YOUTUBE_ID.match(watched):
-                return "youtube.com", "/watch", f"v={watched}"
-        shorts = re.match(r"^/(?:shorts|live|embed)/(?P<id>[A-Za-z0-9_-]{6,})$", path)
-        if shorts:
-            return "youtube.com", "/watch", f"v={shorts['id']}"
-        return "youtube.com", path, query  # a channel or playlist: only the host is unified
-    if host in _TWITTER_HOSTS:
-        match = _TWEET_PATH.match(path)
-        if match:
-            user = match["user"].lower().split("/")[0]  # handles are case-insensitive; i/web is i
-            return "x.com", f"/{user}/status/{match['id']}", ""
-        return "x.com", path, query
-    return None
+def _pairs(query: str) -> list[Pair]:
+    pairs = []
+    for raw_pair in query.split("&"):
+        if raw_pair:
+            text = _escapes(quote(raw_pair, safe=_QUERY_SAFE))
+            pairs.append((unquote_plus(unquote(text.partition("=")[0])).lower(), text))
+    return pairs
