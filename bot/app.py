@@ -23,8 +23,10 @@ from bot.errors import FrontEndUnavailable
 from bot.fetching import FETCH_TIMEOUT_SECONDS, USER_AGENT, FeedFetcher
 from bot.ports import FrontEnd
 from bot.settings import Settings
+from bot.trackers import warm_up
+from bot.urls import key_or_none, rules_version
 from bot.watcher import FeedWatcher
-from storage import Database, SqliteBallotStore, SqliteCardStore, SqliteFeedStore
+from storage import Database, LinkRules, SqliteBallotStore, SqliteCardStore, SqliteFeedStore, relink
 
 if TYPE_CHECKING:  # the platform front ends are imported only when configured
     from cogs.console import ConsoleFrontEnd
@@ -66,6 +68,7 @@ class App:
     slack: SlackFrontEnd | None = None
     console: ConsoleFrontEnd | None = None
     front_ends: list[FrontEnd] = field(default_factory=list)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def shut_down(self) -> None:
         """Stop discovering and delivering; bring every card up to date, then stop the front ends
@@ -86,6 +89,9 @@ class App:
         await asyncio.gather(*stops, return_exceptions=True)
 
     async def close(self) -> None:
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         await self.session.close()
         await self.database.close()
 
@@ -99,6 +105,7 @@ async def build(
 ) -> App:
     """Open the database and the HTTP session and wire every service and front end to them."""
     database = await Database.open(settings.database_path)
+    await relink(database, LinkRules(rules_version(), key_or_none))
     session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     ballot = Ballot(
         SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
@@ -120,6 +127,7 @@ async def build(
             alert_after=settings.feed_failure_alert_after,
         )
     app = App(database, session, ballot, cards, announcer, watcher)
+    app.background.add(asyncio.create_task(warm_up(), name="compile link rules"))
 
     if settings.discord is not None:
         from cogs.discord_bot import DiscordFrontEnd

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -31,7 +32,7 @@ from bot.models import (
     VoteOutcome,
 )
 from bot.ports import BallotStore
-from bot.urls import canonical_url, has_control_characters
+from bot.urls import Link, has_control_characters, is_valid_text, parse_link
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,38 @@ def rank(tallies: Iterable[Tally]) -> list[Tally]:
     return sorted(tallies, key=lambda tally: (-tally.votes, tally.suggestion.number))
 
 
+# Characters that hide or reorder text: bidirectional overrides and isolates, zero-width
+# characters and the Unicode line and paragraph separators.
+_HIDDEN = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u200c\u2060\ufeff\u180e\u2028\u2029"
+)
+_ZWJ = "\u200d"
+
+
+def _hides_text(note: str) -> bool:
+    if any(char in _HIDDEN for char in note):
+        return True
+    # The zero-width joiner is only welcome inside an emoji sequence (👩‍💻).
+    return any(
+        char == _ZWJ
+        and not (0 < i < len(note) - 1 and not note[i - 1].isascii() and not note[i + 1].isascii())
+        for i, char in enumerate(note)
+    )
+
+
 def clean_note(note: str) -> str:
     note = note.strip()
+    if not is_valid_text(note):
+        raise InvalidNote("Your note contains characters that aren't valid text.")
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidNote(
             f"Notes can be at most {MAX_NOTE_LENGTH} characters; yours has {len(note)}."
         )
-    if has_control_characters(note):
-        raise InvalidNote("Notes can't contain control characters or line breaks.")
+    if has_control_characters(note) or _hides_text(note):
+        raise InvalidNote(
+            "Notes can't contain control characters, line breaks or invisible formatting."
+        )
     return note
 
 
@@ -96,13 +121,13 @@ class Ballot:
         one has no card for it yet: then it comes back with `is_new=False` so the front end can
         post this platform's card for the same suggestion.
         """
-        url = canonical_url(raw_url)
+        link = parse_link(raw_url)
         note = clean_note(note)
         cycle = await self.current_cycle()
 
-        existing = await self._store.suggestion_by_url(cycle.id, url)
+        existing = await self._store.suggestion_by_link(cycle.id, link.key)
         if existing is not None:
-            return await self._existing(member, existing)
+            return await self._existing(member, await self._shown_securely(existing, link))
 
         if not member.is_curator:
             made = await self._store.count_suggestions_by(cycle.id, member.platform, member.id)
@@ -114,12 +139,21 @@ class Ballot:
 
         author = Author(member.platform, member.id, member.name)
         suggestion, created = await self._store.add_suggestion(
-            cycle.id, url, note, author, self._clock()
+            cycle.id, link.key, link.url, note, author, self._clock()
         )
         if not created:  # the same link arrived concurrently
-            return await self._existing(member, suggestion)
-        log.info("Suggestion #%d %s by %s:%s", suggestion.number, url, member.platform, member.id)
+            return await self._existing(member, await self._shown_securely(suggestion, link))
+        log.info(
+            "Suggestion #%d %s by %s:%s", suggestion.number, link.url, member.platform, member.id
+        )
         return Suggested(suggestion, is_new=True)
+
+    async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:
+        """A link first suggested over http is shown as https once anyone gives that form."""
+        if link.secure and not suggestion.url.startswith("https:"):
+            await self._store.show_url(suggestion.id, link.url)
+            return replace(suggestion, url=link.url)
+        return suggestion
 
     async def _existing(self, member: Member, suggestion: Suggestion) -> Suggested:
         if member.platform != suggestion.author.platform and not await self._store.has_card(

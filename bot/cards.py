@@ -81,23 +81,39 @@ class CardService:
         return suggestion
 
     async def recover(self, platform_name: str) -> None:
-        """Bring stored votes in line with the reactions on every open card of a platform."""
+        """Bring stored votes in line with the reactions on every open card of a platform.
+
+        A suggestion with several cards there (two merged into one) counts who reacted on any.
+        """
         platform = self._platforms[platform_name]
         cycle = await self._ballot.current_cycle()
         cards = await self._store.cycle_cards(cycle.id, platform_name)
+        by_suggestion: dict[int, list[CardRef]] = {}
+        for card, suggestion in cards:
+            by_suggestion.setdefault(suggestion.id, []).append(card)
         recovered = 0
-        for card, _ in cards:
+        for suggestion_cards in by_suggestion.values():
+            reactors: list[Member] = []
             try:
-                reactors = await platform.reactors(card)
+                for card in suggestion_cards:
+                    reactors += await platform.reactors(card)
             except CardGone:
                 await self.card_deleted(card)
                 continue
             except Exception as error:
                 log.warning("Could not read the reactions on %s: %s", card, error)
                 continue
-            await self._ballot.reconcile_card(card, reactors)
-            recovered += 1
+            await self._ballot.reconcile_card(suggestion_cards[0], reactors)
+            recovered += len(suggestion_cards)
         log.info("Recovered votes on %d of %d %s cards", recovered, len(cards), platform_name)
+        await self._refresh_stale(platform_name)
+
+    async def _refresh_stale(self, platform_name: str) -> None:
+        for card in await self._store.stale_cards(platform_name):
+            suggestion = await self._ballot.suggestion_on_card(card)
+            if suggestion is not None:
+                await self._edit(card, await self._ballot.tally(suggestion), closed=False)
+            await self._store.mark_fresh(card)
 
     # Keeping cards true
 

@@ -7,6 +7,7 @@ worker thread (`asyncio.to_thread`); nothing here touches the network.
 from __future__ import annotations
 
 import calendar
+import logging
 import re
 import time
 from datetime import UTC, datetime
@@ -17,7 +18,9 @@ import feedparser
 
 from bot.errors import InvalidLink
 from bot.models import FeedEntry, ParsedFeed
-from bot.urls import canonical_url
+from bot.urls import link_key
+
+log = logging.getLogger(__name__)
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
@@ -76,19 +79,23 @@ def title_identity(title: str) -> str:
 def identities(key: str, title: str, link: str) -> tuple[tuple[str, str], ...]:
     """Every way an issue can be recognised again: its key, its canonical link, its title."""
     found = [("key", key)]
-    if link:
-        found.append(("link", link_identity(link)))
+    link_id = link_identity(link) if link else None
+    if link_id is not None:
+        found.append(("link", link_id))
     normalised = title_identity(title)
     if normalised:
         found.append(("title", normalised))
     return tuple(found)
 
 
-def link_identity(link: str) -> str:
+def link_identity(link: str) -> str | None:
+    """The entry link's identity under the ballot's link rules; None for a link they refuse (a
+    private address, say): such an entry is still recognised by its key and title."""
     try:
-        return canonical_url(link)
-    except InvalidLink:
-        return link.strip()
+        return link_key(link)
+    except InvalidLink as refused:
+        log.info("Feed entry link %r is recognised by key and title only: %s", link, refused)
+        return None
 
 
 def _published(entry: Any) -> datetime | None:

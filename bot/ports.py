@@ -34,11 +34,15 @@ class BallotStore(Protocol):
         """Close `cycle_id` (linking `issue`) and open the next cycle, atomically."""
 
     async def add_suggestion(
-        self, cycle_id: int, url: str, note: str, author: Author, now: datetime
+        self, cycle_id: int, key: str, url: str, note: str, author: Author, now: datetime
     ) -> tuple[Suggestion, bool]:
-        """Insert the next-numbered suggestion, or return the live one with that URL and False."""
+        """Insert the next-numbered suggestion, or return the live one with that key and False."""
 
-    async def suggestion_by_url(self, cycle_id: int, url: str) -> Suggestion | None: ...
+    async def suggestion_by_link(self, cycle_id: int, key: str) -> Suggestion | None:
+        """The cycle's live suggestion whose link has this identity."""
+
+    async def show_url(self, suggestion_id: int, url: str) -> None:
+        """Show the suggestion under another form of its link (https rather than http)."""
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
 
@@ -79,6 +83,11 @@ class CardStore(Protocol):
 
     async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
         """Every card on `platform` whose suggestion is live in that cycle."""
+
+    async def stale_cards(self, platform: str) -> list[CardRef]:
+        """Cards that show another suggestion than theirs (it was merged into this one)."""
+
+    async def mark_fresh(self, card: CardRef) -> None: ...
 
 
 class FeedStore(Protocol):

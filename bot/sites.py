@@ -31,8 +31,11 @@ def keeps_ref(host: str, path: str) -> bool:
 
 
 def https_only(host: str) -> bool:
-    return host in _ARXIV_HOSTS or host in _YOUTUBE_HOSTS or host == "youtu.be" or (
-        host in _TWITTER_HOSTS or host in _CODE_HOSTS
+    return (
+        host in _ARXIV_HOSTS
+        or host in _YOUTUBE_HOSTS
+        or host == "youtu.be"
+        or (host in _TWITTER_HOSTS or host in _CODE_HOSTS)
     )
 
 

@@ -8,14 +8,17 @@ link identities are brought in line at the next start.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,10 @@ CLEARURLS_PACKAGE = "unalix"
 CLEARURLS_FILE = "package_data/rulesets/data.min.json"
 
 Pair = tuple[str, str]  # (decoded lower-case name, the raw "name=value" text)
+# Most ClearURLs patterns start "any subdomains of <word>": the word must be in the host.
+_HOST_WORD = re.compile(
+    r"^\^https\?:\\/\\/\(\?:\[a-z0-9-\]\+\\\.\)\*\?(?P<word>[a-z0-9-]+(?:\\\.[a-z0-9-]+)*)"
+)
 
 
 def _union(rules: Iterable[str]) -> re.Pattern[str] | None:
@@ -46,6 +53,7 @@ class _Provider:
     exceptions: tuple[re.Pattern[str], ...]
     fields: re.Pattern[str] | None
     referral: re.Pattern[str] | None
+    host_word: str  # a word its hosts always contain ("amazon"), or "" if unknown
 
     @classmethod
     def from_clearurls(cls, data: dict[str, Any]) -> _Provider | None:
@@ -54,14 +62,18 @@ class _Provider:
             exceptions = tuple(re.compile(e, re.IGNORECASE) for e in data.get("exceptions", ()))
         except (KeyError, re.error):
             return None
+        word = _HOST_WORD.match(data["urlPattern"])
         return cls(
             covers,
             exceptions,
             _union(data.get("rules", ())),
             _union(data.get("referralMarketing", ())),
+            word["word"].replace("\\", "") if word else "",
         )
 
-    def applies_to(self, url: str) -> bool:
+    def applies_to(self, host: str, url: str) -> bool:
+        if self.host_word and self.host_word not in host:
+            return False  # most providers are one site: a substring test spares the regex
         return bool(self.covers.search(url)) and not any(e.search(url) for e in self.exceptions)
 
 
@@ -75,7 +87,9 @@ class TrackerRules:
         self._paths = [(re.compile(path), _union(rules)) for path, rules in own["paths"].items()]
         self.fingerprint = fingerprint
 
-    def strip(self, url: str, host: str, path: str, pairs: Sequence[Pair], *, referral: bool) -> list[Pair]:
+    def strip(
+        self, url: str, host: str, path: str, pairs: Sequence[Pair], *, referral: bool
+    ) -> list[Pair]:
         """`pairs` without the tracking fields that apply to `url` (`referral`: also drop `ref`)."""
         patterns = [self._global]
         if referral:
@@ -85,7 +99,7 @@ class TrackerRules:
                 patterns.append(rule)
         patterns += [rule for pattern, rule in self._paths if pattern.match(path)]
         for provider in self._providers:
-            if provider.applies_to(url):
+            if provider.applies_to(host, url):
                 patterns.append(provider.fields)
                 if referral:
                     patterns.append(provider.referral)
@@ -94,9 +108,30 @@ class TrackerRules:
 
 
 @functools.cache
-def rules() -> TrackerRules:
-    """Loaded once, on first use (not at import: start-up stays fast)."""
-    clearurls = resources.files(CLEARURLS_PACKAGE).joinpath(CLEARURLS_FILE).read_bytes()
+def _sources() -> tuple[bytes, bytes]:
+    # Found without importing the package: only its data is used, and its import is slow.
+    spec = importlib.util.find_spec(CLEARURLS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"The {CLEARURLS_PACKAGE} package with ClearURLs' rules is missing")
+    clearurls = Path(spec.submodule_search_locations[0], CLEARURLS_FILE).read_bytes()
     own = resources.files("bot").joinpath("data/trackers.json").read_bytes()
-    fingerprint = hashlib.sha256(clearurls + b"\0" + own).hexdigest()[:16]
-    return TrackerRules(json.loads(clearurls), json.loads(own), fingerprint)
+    return clearurls, own
+
+
+@functools.cache
+def fingerprint() -> str:
+    """Which tracker data is in force; cheap (no rule is compiled)."""
+    clearurls, own = _sources()
+    return hashlib.sha256(clearurls + b"\0" + own).hexdigest()[:16]
+
+
+@functools.cache
+def rules() -> TrackerRules:
+    """Compiled once, on first use (about 0.1 s: `warm_up` does it in a worker thread)."""
+    clearurls, own = _sources()
+    return TrackerRules(json.loads(clearurls), json.loads(own), fingerprint())
+
+
+async def warm_up() -> None:
+    """Compile the rules off the event loop, before the first link needs them."""
+    await asyncio.to_thread(rules)

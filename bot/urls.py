@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, unquote_plus, urlsplit
 from bot.errors import InvalidLink
 from bot.hosts import public_host
 from bot.sites import Pair, https_only, keeps_ref, one_form
-from bot.trackers import rules
+from bot.trackers import fingerprint, rules
 
 MAX_URL_LENGTH = 2048
 RULES_VERSION = 2  # bump when the code's rules change; tracker data carries its own fingerprint
@@ -39,7 +39,7 @@ class Link:
 
 def rules_version() -> str:
     """Changes whenever a rule deciding "same link" does: stored identities follow it."""
-    return f"{RULES_VERSION}-{rules().fingerprint}"
+    return f"{RULES_VERSION}-{fingerprint()}"
 
 
 def canonical_url(raw: str) -> str:
@@ -50,6 +50,14 @@ def canonical_url(raw: str) -> str:
 def link_key(raw: str) -> str:
     """The identity of a link; raises `InvalidLink` if it can't be suggested."""
     return parse_link(raw).key
+
+
+def key_or_none(raw: str) -> str | None:
+    """The identity of a stored link under the rules in force; None if they refuse it now."""
+    try:
+        return link_key(raw)
+    except InvalidLink:
+        return None
 
 
 def parse_link(raw: str) -> Link:

@@ -4,5 +4,13 @@ from storage.ballot import SqliteBallotStore
 from storage.cards import SqliteCardStore
 from storage.database import Database
 from storage.feeds import SqliteFeedStore
+from storage.relink import LinkRules, relink
 
-__all__ = ["Database", "SqliteBallotStore", "SqliteCardStore", "SqliteFeedStore"]
+__all__ = [
+    "Database",
+    "LinkRules",
+    "SqliteBallotStore",
+    "SqliteCardStore",
+    "SqliteFeedStore",
+    "relink",
+]

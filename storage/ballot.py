@@ -90,17 +90,18 @@ class SqliteBallotStore:
         return Rollover(closed, _cycle(opened))
 
     async def add_suggestion(
-        self, cycle_id: int, url: str, note: str, author: Author, now: datetime
+        self, cycle_id: int, key: str, url: str, note: str, author: Author, now: datetime
     ) -> tuple[Suggestion, bool]:
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
-                "INSERT INTO suggestions (cycle_id, number, url, note, author_platform, author_id,"
-                " author_name, created_at)"
-                " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?"
+                "INSERT INTO suggestions (cycle_id, number, link_key, url, note, author_platform,"
+                " author_id, author_name, created_at)"
+                " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
                 " FROM suggestions WHERE cycle_id = ?"
-                " ON CONFLICT (cycle_id, url) WHERE withdrawn_at IS NULL DO NOTHING",
+                " ON CONFLICT (cycle_id, link_key) WHERE withdrawn_at IS NULL DO NOTHING",
                 (
                     cycle_id,
+                    key,
                     url,
                     note,
                     author.platform,
@@ -111,17 +112,20 @@ class SqliteBallotStore:
                 ),
             )
             created = cursor.rowcount == 1
-        suggestion = await self.suggestion_by_url(cycle_id, url)
+        suggestion = await self.suggestion_by_link(cycle_id, key)
         assert suggestion is not None
         return suggestion, created
 
-    async def suggestion_by_url(self, cycle_id: int, url: str) -> Suggestion | None:
+    async def suggestion_by_link(self, cycle_id: int, key: str) -> Suggestion | None:
         row = await self._db.fetch_one(
             f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s"
-            " WHERE s.cycle_id = ? AND s.url = ? AND s.withdrawn_at IS NULL",
-            (cycle_id, url),
+            " WHERE s.cycle_id = ? AND s.link_key = ? AND s.withdrawn_at IS NULL",
+            (cycle_id, key),
         )
         return suggestion_from(row) if row is not None else None
+
+    async def show_url(self, suggestion_id: int, url: str) -> None:
+        await self._db.execute("UPDATE suggestions SET url = ? WHERE id = ?", (url, suggestion_id))
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None:
         row = await self._db.fetch_one(

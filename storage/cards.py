@@ -42,3 +42,16 @@ class SqliteCardStore:
             (platform, cycle_id),
         )
         return [(_card(row), suggestion_from(row)) for row in rows]
+
+    async def stale_cards(self, platform: str) -> list[CardRef]:
+        rows = await self._db.fetch_all(
+            "SELECT platform, channel_id, message_id FROM cards WHERE platform = ? AND stale = 1",
+            (platform,),
+        )
+        return [_card(row) for row in rows]
+
+    async def mark_fresh(self, card: CardRef) -> None:
+        await self._db.execute(
+            "UPDATE cards SET stale = 0 WHERE platform = ? AND channel_id = ? AND message_id = ?",
+            (card.platform, card.channel_id, card.message_id),
+        )

@@ -32,11 +32,12 @@ class Finished:
 
 
 async def run_bot(
-    workdir: Path, stdin: str, extra: Mapping[str, str] | None = None, within: float = 30
+    workdir: Path, stdin: str | bytes, extra: Mapping[str, str] | None = None, within: float = 30
 ) -> Finished:
     """Pipe `stdin` into the bot and wait for it to exit at end of input."""
     process = await start_bot(workdir, extra)
-    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), within)
+    data = stdin if isinstance(stdin, bytes) else stdin.encode()
+    out, err = await asyncio.wait_for(process.communicate(data), within)
     assert process.returncode is not None
     return Finished(process.returncode, out.decode(), err.decode())
 

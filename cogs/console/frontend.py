@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import shlex
 import sys
@@ -245,10 +246,19 @@ class ConsoleFrontEnd:
     ) -> None:
         self.console = Console(ballot, stdout, watcher=watcher)
         self._stdin = stdin
+        self._stdout = stdout
         self._interactive = stdin.isatty()
         self._lines: asyncio.Queue[str | None] | None = None
 
     async def run(self) -> None:
+        # A byte that isn't UTF-8 becomes a character the core refuses with a reason, rather
+        # than ending the input; whatever is echoed back can always be printed.
+        for stream, errors in (
+            (self._stdin, "surrogateescape"),
+            (self._stdout, "backslashreplace"),
+        ):
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(errors=errors)
         self._lines = lines = await read_lines(self._stdin)
         while not self.console.finished:
             if self._interactive:

@@ -55,6 +55,22 @@ async def test_same_article_is_one_suggestion_and_names_its_submitter(ballot: Ba
     assert shortlist.total == 1
 
 
+async def test_http_and_https_are_one_suggestion_shown_as_https(ballot: Ballot) -> None:
+    first = await ballot.suggest(ALICE, "http://example.com/a?b=2&a=1&mc_cid=x")
+    assert first.suggestion.url == "http://example.com/a?a=1&b=2"
+    with pytest.raises(DuplicateSuggestion) as duplicate:
+        await ballot.suggest(BOB, "https://example.com/a?a=1&b=2")
+    assert duplicate.value.suggestion.url == "https://example.com/a?a=1&b=2"
+    [entry] = (await ballot.shortlist(CURATOR)).ranked
+    assert entry.suggestion.url == "https://example.com/a?a=1&b=2"
+
+
+async def test_public_ipv6_links_and_emoji_notes_are_welcome(ballot: Ballot) -> None:
+    result = await ballot.suggest(ALICE, "https://[2606:4700:4700::1111]/dns", "by 👩\u200d💻")
+    assert result.suggestion.url == "https://[2606:4700:4700::1111]/dns"
+    assert result.suggestion.note == "by 👩\u200d💻"
+
+
 @pytest.mark.parametrize(
     ("url", "note", "error"),
     [
@@ -62,6 +78,14 @@ async def test_same_article_is_one_suggestion_and_names_its_submitter(ballot: Ba
         ("http://localhost", "", InvalidLink),
         ("https://example.com/a", "x" * 281, InvalidNote),
         ("https://example.com/a", "line\nbreak", InvalidNote),
+        ("https://example.com/a", "line\u2028break", InvalidNote),
+        ("https://example.com/a", "evil \u202ecod.exe", InvalidNote),
+        ("https://example.com/a", "isolated \u2066text\u2069", InvalidNote),
+        ("https://example.com/a", "zero\u200bwidth", InvalidNote),
+        ("https://example.com/a", "a\u200db", InvalidNote),
+        ("https://example.com/a", "bad byte \udcff", InvalidNote),
+        ("https://example.com/\ud800", "", InvalidLink),
+        ("https://[::1]/", "", InvalidLink),
     ],
 )
 async def test_refusals_store_nothing(

@@ -82,3 +82,16 @@ def test_a_recoverable_problem_still_yields_entries() -> None:
     body = rss2([issue(1)]).replace(b"Monthly links</title>", b"Monthly &nbsp; links</title>", 1)
     feed = parse_feed(body)  # &nbsp; is undefined in XML: feedparser sets bozo and carries on
     assert len(feed.entries) == 1
+
+
+def test_an_entry_whose_link_is_refused_is_recognised_by_key_and_title() -> None:
+    items = [
+        issue(3),
+        Item("Issue #2: over IPv6", "https://[2606:4700:4700::1111]/issues/2", guid="nl-2"),
+        Item("Issue #1: a private link", "http://10.0.0.1/issues/1", guid="nl-1"),
+    ]
+    feed = parse_feed(rss2(items))
+    assert feed.entries[0].title == "Issue #3: Monthly links"
+    by_key = {entry.key: entry for entry in feed.entries}
+    assert ("link", "//[2606:4700:4700::1111]/issues/2") in by_key["nl-2"].identities
+    assert [kind for kind, _ in by_key["nl-1"].identities] == ["key", "title"]

@@ -295,7 +295,7 @@ REFUSED = [
     ("https://example.com/\ud800", "aren't valid text"),
     ("http://example.com:99999/", "invalid port"),
     ("http://example.com:0/", "invalid port"),
-    ("http://example.com:８０/", "invalid port"),
+    ("http://example.com:\uff18\uff10/", "invalid port"),  # full-width digits
 ]
 
 

@@ -550,3 +550,22 @@ async def test_a_channel_that_keeps_failing_is_logged_once(
     warnings = [r for r in caplog.records if "Could not announce" in r.getMessage()]
     assert len(warnings) == 1
     assert "PermissionError: Missing Access to general" in warnings[0].getMessage()
+
+
+async def test_an_ipv6_or_private_link_never_breaks_a_feed(
+    server: FeedServer, make_bot: Callable[[list[str]], Bot]
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    bot = make_bot([server.url("/feed")])
+    await bot.start()
+    await bot.poll()
+    odd = [
+        Item("Issue #3: over IPv6", "https://[2606:4700:4700::1111]/3", guid="nl-3"),
+        Item("Issue #2: private", "http://10.0.0.1/2", guid="nl-2"),
+        issue(1),
+    ]
+    served.body = rss2(odd)
+    assert (await bot.poll()).summary == "announced 2 new issues"
+    assert bot.announcer.titles() == ["Issue #2: private", "Issue #3: over IPv6"]
+    served.body = rss2([*odd, issue(0)])
+    assert (await bot.poll()).summary == "announced 1 new issue"

@@ -152,3 +152,20 @@ async def test_settings_come_from_the_env_file(tmp_path: Path) -> None:
         tmp_path, "/suggest https://example.com/a\n/suggest https://example.com/b\n"
     )
     assert "You've already made 1 suggestions" in result.stdout
+
+
+async def test_bytes_that_are_not_text_get_a_clear_refusal(tmp_path: Path) -> None:
+    session = (
+        b"/as alice\n"
+        b"/suggest https://example.com/caf\xe9 bad link\n"
+        b"/suggest https://example.com/ok bad \xff note\n"
+        b"/\xfe\n"
+        b"/suggest https://example.com/fine a fine note\n"
+    )
+    finished = await run_bot(tmp_path, session)
+    assert finished.returncode == 0
+    assert "That link contains characters that aren't valid text." in finished.stdout
+    assert "Your note contains characters that aren't valid text." in finished.stdout
+    assert "Unknown command '/\\udcfe'" in finished.stdout
+    assert "Suggested #1: https://example.com/fine" in finished.stdout
+    assert "Traceback" not in finished.stderr
