@@ -12,6 +12,7 @@ from dotenv import load_dotenv
 
 from bot.app import run
 from bot.settings import Settings, SettingsError
+from storage import DatabaseInUse
 
 
 def configure_libraries(settings: Settings) -> None:
@@ -39,6 +40,9 @@ def main() -> int:
         return asyncio.run(run(settings))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
+    except DatabaseInUse as error:
+        print(f"Shortlist did not start: {error}.", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"Shortlist could not start: {error}", file=sys.stderr)
         return 1

@@ -52,10 +52,7 @@ class Announcer:
     async def deliver(self) -> None:
         """Roll the ballot over for announced issues, then post what is owed to ready platforms."""
         async with self._lock:
-            for announcement in await self._store.unrolled_entries():
-                issue = IssueRef(announcement.title, announcement.link)
-                await self._ballot.rollover_for_issue(issue)
-                await self._store.mark_rolled(announcement.entry_id)
+            await self._roll_over()
             deliveries = await self.owed()
             if not deliveries:
                 return
@@ -66,6 +63,17 @@ class Announcer:
                         delivery, announcement=replace(delivery.announcement, next_cycle=cycle.id)
                     )
                 )
+
+    async def _roll_over(self) -> None:
+        """Close the ballot once for what was announced: several issues at once close one cycle,
+        linked to the newest (recorded last), never a run of empty ones."""
+        announced = await self._store.unrolled_entries()
+        if not announced:
+            return
+        newest = announced[-1]
+        await self._ballot.rollover_for_issue(IssueRef(newest.title, newest.link))
+        for announcement in announced:
+            await self._store.mark_rolled(announcement.entry_id)
 
     def _ready(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
         """The deliveries whose platform can post now; the others wait for it in the background."""

@@ -26,7 +26,15 @@ from bot.settings import Settings
 from bot.trackers import warm_up
 from bot.urls import key_or_none, rules_version
 from bot.watcher import FeedWatcher
-from storage import Database, LinkRules, SqliteBallotStore, SqliteCardStore, SqliteFeedStore, relink
+from storage import (
+    Database,
+    DatabaseLock,
+    LinkRules,
+    SqliteBallotStore,
+    SqliteCardStore,
+    SqliteFeedStore,
+    relink,
+)
 
 if TYPE_CHECKING:  # the platform front ends are imported only when configured
     from cogs.console import ConsoleFrontEnd
@@ -40,7 +48,8 @@ CARD_FLUSH_SECONDS = 3.0
 
 CONSOLE_BANNER = (
     "Shortlist is running in console mode (no DISCORD_TOKEN or SLACK_BOT_TOKEN set; "
-    "see .env.example to connect Discord or Slack). Type /help for the commands."
+    "see .env.example to connect Discord or Slack), keeping its data in {path}. "
+    "Type /help for the commands."
 )
 
 
@@ -58,6 +67,7 @@ class Tuning:
 class App:
     """The whole bot, wired: storage, the ballot and its cards, feeds, and the front ends."""
 
+    lock: DatabaseLock
     database: Database
     session: aiohttp.ClientSession
     ballot: Ballot
@@ -94,6 +104,7 @@ class App:
         await asyncio.gather(*self.background, return_exceptions=True)
         await self.session.close()
         await self.database.close()
+        self.lock.release()
 
 
 async def build(
@@ -103,14 +114,24 @@ async def build(
     stdout: TextIO = sys.stdout,
     tuning: Tuning = Tuning(),
 ) -> App:
-    """Open the database and the HTTP session and wire every service and front end to them."""
-    database = await Database.open(settings.database_path)
-    await relink(database, LinkRules(rules_version(), key_or_none))
+    """Open the database and the HTTP session and wire every service and front end to them.
+
+    Raises `DatabaseInUse` if another bot is running on the same database.
+    """
+    lock = DatabaseLock(settings.database_path)
+    lock.acquire()
+    try:
+        database = await Database.open(settings.database_path)
+        await relink(database, LinkRules(rules_version(), key_or_none))
+    except BaseException:
+        lock.release()
+        raise
     session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     ballot = Ballot(
         SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
     )
     await ballot.current_cycle()
+    log.info("Data is kept in %s", settings.database_path)
     cards = CardService(ballot, SqliteCardStore(database), interval=tuning.card_refresh_seconds)
     ballot.on_tally_changed(cards.tally_changed)
     ballot.on_rollover(cards.cycle_closed)
@@ -126,7 +147,7 @@ async def build(
             poll_seconds=settings.feed_poll_seconds,
             alert_after=settings.feed_failure_alert_after,
         )
-    app = App(database, session, ballot, cards, announcer, watcher)
+    app = App(lock, database, session, ballot, cards, announcer, watcher)
     app.background.add(asyncio.create_task(warm_up(), name="compile link rules"))
 
     if settings.discord is not None:
@@ -182,7 +203,9 @@ async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO =
         try:
             async with built(settings, stdin=stdin, stdout=stdout) as app:
                 if app.console is not None:
-                    print(CONSOLE_BANNER, file=stdout, flush=True)
+                    print(
+                        CONSOLE_BANNER.format(path=settings.database_path), file=stdout, flush=True
+                    )
                 return await serve(app, stopping)
         finally:
             log.info("Stopped")

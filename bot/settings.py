@@ -205,15 +205,19 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         read = _Reader(environ)
+        discord = DiscordSettings.from_reader(read)
+        slack = SlackSettings.from_reader(read)
+        # Trying the bot in the console never puts test suggestions on the community's ballot.
+        default_path = "data/bot.sqlite3" if discord or slack else "data/console.sqlite3"
         return cls(
-            database_path=Path(read.text("DATABASE_PATH", "data/bot.sqlite3")),
+            database_path=Path(read.text("DATABASE_PATH", default_path)),
             log_level=read.choice("LOG_LEVEL", _LOG_LEVELS) if read.text("LOG_LEVEL") else None,
             suggestions_per_member=read.integer("SUGGESTIONS_PER_MEMBER", 5, minimum=1),
             feed_urls=read.items("FEED_URLS"),
             feed_poll_seconds=read.integer("FEED_POLL_SECONDS", 900, minimum=10),
             feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
-            discord=DiscordSettings.from_reader(read),
-            slack=SlackSettings.from_reader(read),
+            discord=discord,
+            slack=slack,
         )
 
     @property

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.announcing import Announcer
 from bot.ballot import Clock, require_curator, utcnow
+from bot.errors import UserFacingError
 from bot.feeds import NotAFeed, parse_feed
 from bot.fetching import FeedFetcher, FeedGone, Fetched, FetchError
 from bot.models import (
@@ -33,6 +34,8 @@ from bot.ports import FeedStore
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=6)
+STOP_GRACE_SECONDS = 2.0  # how long shutdown waits for a feed check in progress
+BUSY_WAIT_SECONDS = 5.0  # how long /poll waits for a scheduled check to finish
 
 
 @dataclass(slots=True)
@@ -66,6 +69,7 @@ class FeedWatcher:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._polling: asyncio.Task[None] | None = None
         now = clock()
         self._schedule = {source: _Schedule(next_check=now) for source in self._sources}
 
@@ -81,22 +85,44 @@ class FeedWatcher:
                 if self._stopping:
                     break
                 if self._schedule[source].next_check <= now:
-                    await self._poll_safely(source)
+                    self._polling = asyncio.create_task(
+                        self._poll_safely(source), name=f"poll {source}"
+                    )
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._polling
             if not self._stopping:
                 await self._wait(self._seconds_until_next())
 
     async def stop(self) -> None:
-        """Let the poll in progress finish; `run` then returns."""
+        """Give the poll in progress a moment to finish, then abandon it; `run` then returns.
+
+        (A feed that never answers must not hold up shutdown: what a poll had not committed is
+        simply done again at the next start.)
+        """
         self._stopping = True
         self._wake.set()
-        async with self._lock:
-            pass
+        polling = self._polling
+        if polling is not None and not polling.done():
+            _, pending = await asyncio.wait({polling}, timeout=STOP_GRACE_SECONDS)
+            if pending:
+                log.warning("Abandoning the feed check in progress to shut down")
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
 
     async def poll_now(self, member: Member) -> list[PollResult]:
         """Check every feed now, disabled ones too, and report what was found."""
         require_curator(member)
-        async with self._lock:
+        try:
+            await asyncio.wait_for(self._lock.acquire(), BUSY_WAIT_SECONDS)
+        except TimeoutError:
+            raise UserFacingError(
+                "A check of the feeds is already running (a feed is slow to answer); "
+                "/feed status shows how it went once it is done."
+            ) from None
+        try:
             results = [await self._check(source, manual=True) for source in self._sources]
+        finally:
+            self._lock.release()
         await self._announcer.deliver()  # including work a crash or a failed post left over
         return results
 
@@ -105,29 +131,15 @@ class FeedWatcher:
         pending = await self._announcer.owed()
         statuses = []
         for source in self._sources:
-            feed = await self._store.feed(source)
             schedule = self._schedule[source]
-            disabled = feed is not None and feed.disabled_at is not None
             statuses.append(
-                FeedStatus(
-                    source=source,
-                    fetch_url=feed.fetch_url if feed else source,
-                    title=feed.title if feed else "",
+                FeedStatus.of(
+                    source,
+                    await self._store.feed(source),
                     last_check=schedule.last_check,
-                    last_success=_latest(
-                        schedule.last_success, feed.last_success_at if feed else None
-                    ),
-                    last_error=feed.last_error if feed else None,
-                    last_error_at=feed.last_error_at if feed else None,
-                    failures=feed.failures if feed else 0,
-                    next_check=None if disabled else schedule.next_check,
-                    entries=feed.entries if feed else 0,
-                    disabled=disabled,
-                    undelivered=tuple(
-                        f"{d.platform} {d.channel_id}: {d.last_error or 'not sent yet'}"
-                        for d in pending
-                        if d.announcement.feed_source == source
-                    ),
+                    last_success=schedule.last_success,
+                    next_check=schedule.next_check,
+                    owed=[d for d in pending if d.announcement.feed_source == source],
                 )
             )
         return statuses
@@ -177,7 +189,7 @@ class FeedWatcher:
         if feed.failures or feed.disabled_at:
             await self._store.clear_failures(feed.id, now)
             if feed.alerted or feed.disabled_at:
-                await self._alert(f"The feed {source} is working again.")
+                await self._announcer.alert_curators(f"The feed {source} is working again.")
         if parsed is None:
             if fetched.moved_to and fetched.moved_to != feed.fetch_url:
                 await self._save(feed, fetched, feed.title)
@@ -247,7 +259,7 @@ class FeedWatcher:
             error,
         )
         if state.failures >= self._alert_after and not state.alerted:
-            await self._alert(
+            await self._announcer.alert_curators(
                 f"The feed {feed.source} has failed {state.failures} checks in a row: {error}. "
                 "I'll keep trying; /feed status shows the details."
             )
@@ -260,14 +272,11 @@ class FeedWatcher:
         if feed.disabled_at is None:
             await self._store.set_disabled(feed.id, now)
             log.error("Feed %s is gone (HTTP 410); disabled", feed.source)
-            await self._alert(
+            await self._announcer.alert_curators(
                 f"The feed {feed.source} answered 410 Gone, so I've stopped checking it. "
                 "Update FEED_URLS, or run /poll to try it again."
             )
         return PollResult(feed.source, f"failed: {error}", error=error)
-
-    async def _alert(self, message: str) -> None:
-        await self._announcer.alert_curators(message)
 
 
 def _announcement(entry_id: int, source: str, feed_title: str, entry: FeedEntry) -> Announcement:
@@ -280,7 +289,3 @@ def _announcement(entry_id: int, source: str, feed_title: str, entry: FeedEntry)
         published=entry.published,
         summary=entry.summary,
     )
-
-
-def _latest(*moments: datetime | None) -> datetime | None:
-    return max((moment for moment in moments if moment is not None), default=None)

@@ -4,10 +4,13 @@ from storage.ballot import SqliteBallotStore
 from storage.cards import SqliteCardStore
 from storage.database import Database
 from storage.feeds import SqliteFeedStore
+from storage.lock import DatabaseInUse, DatabaseLock
 from storage.relink import LinkRules, relink
 
 __all__ = [
     "Database",
+    "DatabaseInUse",
+    "DatabaseLock",
     "LinkRules",
     "SqliteBallotStore",
     "SqliteCardStore",

@@ -11,7 +11,8 @@ from aiohttp import web
 @asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
     """Serve `app` on 127.0.0.1 at a free port; yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    # A handler left hanging on purpose (a feed that never answers) must not hold up clean-up.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:

@@ -11,12 +11,17 @@ from bot.settings import Settings, SettingsError
 
 def test_defaults_need_nothing() -> None:
     settings = Settings.from_env({})
-    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.database_path == Path("data/console.sqlite3")  # trying it is kept apart
     assert settings.suggestions_per_member == 5
     assert settings.feed_urls == ()
     assert settings.feed_poll_seconds == 900
     assert settings.console_mode
     assert settings.logging_level() == logging.WARNING
+
+
+def test_a_platform_gets_the_communitys_database_by_default() -> None:
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert settings.database_path == Path("data/bot.sqlite3")
 
 
 def test_values_are_read_and_trimmed() -> None:

@@ -1,0 +1,59 @@
+"""One bot per database: an OS-level lock beside the database file, held while the bot runs.
+
+The lock is `flock` on `<database>.lock`: the kernel frees it when the process ends in any way,
+SIGKILL included, so a crash never leaves a stale lock. The file names the holder (pid and host)
+so that a second instance can say who has the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from pathlib import Path
+from typing import TextIO
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: the lock is then advisory only through the holder line
+    fcntl = None  # type: ignore[assignment]
+
+
+class DatabaseInUse(Exception):
+    """Another running bot holds the database."""
+
+
+class DatabaseLock:
+    def __init__(self, database_path: Path) -> None:
+        self.database_path = database_path
+        self.path = database_path.with_name(database_path.name + ".lock")
+        self._file: TextIO | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise `DatabaseInUse` naming the holder; never waits."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise DatabaseInUse(
+                f"Another Shortlist ({holder}) is using the database {self.database_path}; "
+                "stop it first, or give this one its own DATABASE_PATH"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.seek(0)
+                self._file.truncate()
+            self._file.close()  # closing frees the flock
+            self._file = None

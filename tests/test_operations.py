@@ -1,0 +1,70 @@
+"""What operators do to a running bot: a second copy on the same database, kill -9, SIGTERM
+while a feed hangs. Each drives the real `python -m bot` process."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+from tests.feeds import feed_server, issue, rss2
+from tests.process import read_until, run_bot, start_bot
+
+
+async def test_a_second_bot_on_the_same_database_says_who_holds_it(tmp_path: Path) -> None:
+    first = await start_bot(tmp_path)
+    assert first.stdout is not None
+    try:
+        await read_until(first.stdout, "console mode")
+        second = await run_bot(tmp_path, "/as alice\n/suggest example.com/a\n")
+        assert second.returncode == 2
+        [line] = second.stderr.strip().splitlines()
+        assert line.startswith(f"Shortlist did not start: Another Shortlist (pid {first.pid} on ")
+        assert "bot.sqlite3" in line
+        assert "Suggested" not in second.stdout
+    finally:
+        first.kill()  # SIGKILL: the lock must die with the process
+        await first.wait()
+    after = await run_bot(tmp_path, "/as alice\n/suggest example.com/a\n")
+    assert after.returncode == 0
+    assert "Suggested #1" in after.stdout
+
+
+async def test_sigterm_stops_within_ten_seconds_while_a_feed_hangs(tmp_path: Path) -> None:
+    async with feed_server() as server:
+        hanging = server.serve("/feed", body=rss2([issue(1)]), delay=60)
+        process = await start_bot(tmp_path, {"FEED_URLS": server.url("/feed")})
+        assert process.stdout is not None
+        try:
+            await read_until(process.stdout, "console mode")
+            while not server.requests:  # noqa: ASYNC110  # the check has reached the feed
+                await asyncio.sleep(0.05)
+            assert hanging.delay == 60
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 10) == 0
+            assert time.monotonic() - started < 10
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def test_poll_says_a_check_is_already_running(tmp_path: Path) -> None:
+    async with feed_server() as server:
+        server.serve("/feed", body=rss2([issue(1)]), delay=60)
+        process = await start_bot(tmp_path, {"FEED_URLS": server.url("/feed")})
+        assert process.stdin is not None
+        assert process.stdout is not None
+        try:
+            await read_until(process.stdout, "console mode")
+            while not server.requests:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            process.stdin.write(b"/as cora curator\n/poll\n")
+            await process.stdin.drain()
+            said = await read_until(process.stdout, "already running")
+            assert "A check of the feeds is already running" in said
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 10) == 0
