@@ -105,11 +105,29 @@ class Announcer:
             log.exception("Delivering announcements to %s failed", platform.name)
 
     async def _post(self, delivery: Delivery) -> None:
+        """Post once: marked in flight first; one found in flight is looked for before a post."""
         announcement = delivery.announcement
+        platform = self._platforms[delivery.platform]
+        where = (announcement.entry_id, delivery.platform, delivery.channel_id)
         try:
-            message_id = await self._platforms[delivery.platform].announce(
-                delivery.channel_id, announcement
-            )
+            message_id = None
+            if delivery.in_flight:
+                message_id = await platform.find_announcement(
+                    delivery.channel_id, announcement, delivery.key
+                )
+                if message_id is not None:
+                    log.info(
+                        "Found %r already posted in %s channel %s (before a restart)",
+                        announcement.title,
+                        delivery.platform,
+                        delivery.channel_id,
+                    )
+            else:
+                await self._store.start_delivery(*where, self._clock())
+            if message_id is None:
+                message_id = await platform.announce(
+                    delivery.channel_id, announcement, delivery.key
+                )
         except Exception as error:
             # Once per new problem: a channel the bot may not post in fails every time.
             repeated = delivery.last_error == str(error)
@@ -122,19 +140,10 @@ class Announcer:
                 type(error).__name__,
                 error,
             )
-            await self._store.mark_delivery_failed(
-                announcement.entry_id, delivery.platform, delivery.channel_id, str(error)
-            )
+            await self._store.mark_delivery_failed(*where, str(error))
             return
-        await self._store.mark_delivered(
-            announcement.entry_id, delivery.platform, delivery.channel_id, message_id, self._clock()
-        )
-        log.info(
-            "Announced %r in %s channel %s",
-            announcement.title,
-            delivery.platform,
-            delivery.channel_id,
-        )
+        await self._store.mark_delivered(*where, message_id, self._clock())
+        log.info("Announced %r in %s channel %s", announcement.title, *where[1:])
 
     async def alert_curators(self, message: str) -> None:
         for platform in self._platforms.values():

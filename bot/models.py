@@ -166,6 +166,12 @@ class Delivery:
     platform: str
     channel_id: str
     last_error: str | None = None
+    in_flight: bool = False  # a post was started: it may have gone out before a crash
+
+    @property
+    def key(self) -> str:
+        """Names this announcement on the platforms (Discord's nonce, Slack's metadata)."""
+        return f"shortlist-issue-{self.announcement.entry_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,11 @@ class FeedStore(Protocol):
 
     async def pending_deliveries(self, since: datetime) -> list[Delivery]: ...
 
+    async def start_delivery(
+        self, entry_id: int, platform: str, channel_id: str, now: datetime
+    ) -> None:
+        """Mark the delivery in flight (durably) before the platform is asked to post it."""
+
     async def mark_delivered(
         self, entry_id: int, platform: str, channel_id: str, message_id: str, now: datetime
     ) -> bool:
@@ -164,8 +169,14 @@ class AnnouncementPlatform(Protocol):
 
     async def wait_until_ready(self) -> None: ...
 
-    async def announce(self, channel_id: str, announcement: Announcement) -> str:
-        """Post the announcement; return the message's id. Raise to have it retried."""
+    async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
+        """Post the announcement, tagged with `key`; return the message's id. Raise to have it
+        retried."""
+
+    async def find_announcement(
+        self, channel_id: str, announcement: Announcement, key: str
+    ) -> str | None:
+        """The id of the announcement if it was already posted (before a crash), else None."""
 
     async def alert_curators(self, message: str) -> None: ...
 

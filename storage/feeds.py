@@ -191,7 +191,8 @@ class SqliteFeedStore:
 
     async def pending_deliveries(self, since: datetime) -> list[Delivery]:
         rows = await self._db.fetch_all(
-            f"SELECT {_ANNOUNCEMENT_COLUMNS}, d.platform, d.channel_id, d.last_error"
+            f"SELECT {_ANNOUNCEMENT_COLUMNS}, d.platform, d.channel_id, d.last_error,"
+            " d.started_at"
             " FROM deliveries d JOIN feed_entries e ON e.id = d.entry_id"
             " JOIN feeds f ON f.id = e.feed_id"
             " WHERE d.delivered_at IS NULL AND d.created_at >= ?"
@@ -199,9 +200,24 @@ class SqliteFeedStore:
             (to_text(since),),
         )
         return [
-            Delivery(_announcement(row), row["platform"], row["channel_id"], row["last_error"])
+            Delivery(
+                _announcement(row),
+                row["platform"],
+                row["channel_id"],
+                row["last_error"],
+                in_flight=row["started_at"] is not None,
+            )
             for row in rows
         ]
+
+    async def start_delivery(
+        self, entry_id: int, platform: str, channel_id: str, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "UPDATE deliveries SET started_at = COALESCE(started_at, ?)"
+            " WHERE entry_id = ? AND platform = ? AND channel_id = ?",
+            (to_text(now), entry_id, platform, channel_id),
+        )
 
     async def mark_delivered(
         self, entry_id: int, platform: str, channel_id: str, message_id: str, now: datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -262,6 +262,7 @@ class FakeDiscordAPI:
         self.forbidden_channels: set[str] = set()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.created: dict[int, Any] = {}  # call index -> the answer's body
+        self.nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
 
     def messages_by_call(self, call: Call) -> dict[str, Any]:
         """The message a POST created (its answer), found by the order of creation."""
@@ -313,6 +314,25 @@ class FakeDiscordAPI:
         self.messages[message["id"]] = message
         return message
 
+    def channel_messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """A channel's messages, newest first, as GET /channels/{id}/messages lists them."""
+        found = [m for m in self.messages.values() if m["channel_id"] == channel_id]
+        return sorted(found, key=lambda m: int(m["id"]), reverse=True)
+
+    def _create(self, channel_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """With `enforce_nonce`, a nonce seen before returns the earlier message (as Discord
+        does for a few minutes) instead of posting again."""
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            earlier = self.nonces.get((channel_id, str(nonce)))
+            if earlier is not None:
+                return earlier
+        message = self._message(channel_id, payload, author=BOT_USER)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self.nonces[(channel_id, str(nonce))] = message
+        return message
+
     def _route(self, call: Call) -> tuple[int, Any]:
         parts = call.path.strip("/").split("/")
         method = call.method
@@ -360,7 +380,9 @@ class FakeDiscordAPI:
             if channel_id in self.forbidden_channels:
                 raise DiscordError(403, 50013, "Missing Permissions")
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
-                return 200, self._message(channel_id, call.json or {}, author=BOT_USER)
+                return 200, self._create(channel_id, call.json or {})
+            if len(parts) == 3 and parts[2] == "messages" and method == "GET":
+                return 200, self.channel_messages(channel_id)[: int(call.params.get("limit", 50))]
             message_id = parts[3] if len(parts) > 3 else ""
             if message_id not in self.messages:
                 raise DiscordError(404, 10008, "Unknown Message")
@@ -478,6 +500,9 @@ class FakeDiscordServer:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     sequence: int = 0
+    # Runs after a call was answered and before the answer is sent: a test can kill the bot
+    # right after Discord accepted its request.
+    after_accept: Callable[[Call], Awaitable[None]] | None = None
 
     @property
     def api_base(self) -> str:
@@ -508,7 +533,10 @@ class FakeDiscordServer:
                     names.append(part.filename)
         path = request.path[len("/api/v10") :]
         params = dict(parse_qsl(request.query_string))
-        status, answer = self.api.answer(Call(request.method, path, payload, params, names))
+        call = Call(request.method, path, payload, params, names)
+        status, answer = self.api.answer(call)
+        if self.after_accept is not None:
+            await self.after_accept(call)
         if answer is None:
             return web.Response(status=status)
         # discord.py parses only this exact content type (json_response adds a charset).

@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +54,8 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    # Runs after a call was answered and before the answer is sent (see fake_discord).
+    after_accept: Callable[[ApiCall], Awaitable[None]] | None = None
 
     @property
     def api_url(self) -> str:
@@ -91,8 +93,17 @@ class FakeSlack:
         elif request.method == "POST":
             args |= dict(parse_qsl((await request.read()).decode()))
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
-        self.calls.append(ApiCall(method, args, token))
-        return web.json_response(self._answer(method, args, token))
+        call = ApiCall(method, args, token)
+        self.calls.append(call)
+        answer = self._answer(method, args, token)
+        if self.after_accept is not None:
+            await self.after_accept(call)
+        return web.json_response(answer)
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """A channel's messages, newest first, as conversations.history lists them."""
+        found = [m for (c, _), m in self.messages.items() if c == channel]
+        return sorted(found, key=lambda m: m["ts"], reverse=True)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method == "apps.connections.open":
@@ -154,6 +165,13 @@ class FakeSlack:
                 "channel": key[0],
                 "message": {**self.messages[key], "reactions": reactions},
             }
+        if method == "conversations.history":
+            with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+            messages = [
+                m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in self.channel_messages(args["channel"])[: int(args.get("limit", 100))]
+            ]
+            return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
             user = self.users.get(args["user"])
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}

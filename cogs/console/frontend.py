@@ -283,9 +283,14 @@ class ConsoleFrontEnd:
     async def wait_until_ready(self) -> None:
         return
 
-    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+    async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         self.console.announce(announcement)
-        return f"console-{announcement.entry_id}"
+        return key
+
+    async def find_announcement(
+        self, channel_id: str, announcement: Announcement, key: str
+    ) -> str | None:
+        return None  # a terminal keeps no history: print it again
 
     async def alert_curators(self, message: str) -> None:
         self.console.say(f"Curators: {message}")

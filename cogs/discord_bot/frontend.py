@@ -22,6 +22,8 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut
 
 log = logging.getLogger(__name__)
 
+ANNOUNCEMENT_LOOKBACK = 50  # recent messages searched for an announcement made before a crash
+
 
 def configure_library(settings: DiscordSettings) -> None:
     """Process-wide discord.py settings, made once by the entry point: no voice warnings for a
@@ -103,12 +105,14 @@ class DiscordFrontEnd:
     async def wait_until_ready(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+    async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         channel = self.bot.get_partial_messageable(int(channel_id))
         role_id = self._settings.announce_role_id
+        # With a nonce (and the enforce_nonce discord.py sends with it), Discord answers a
+        # repeated post with the message it already made instead of posting it again.
         if role_id is None:
             message = await channel.send(
-                embed=announcement_embed(announcement), allowed_mentions=NO_PINGS
+                embed=announcement_embed(announcement), allowed_mentions=NO_PINGS, nonce=key
             )
         else:
             message = await channel.send(
@@ -117,8 +121,24 @@ class DiscordFrontEnd:
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
                 ),
+                nonce=key,
             )
         return str(message.id)
+
+    async def find_announcement(
+        self, channel_id: str, announcement: Announcement, key: str
+    ) -> str | None:
+        """The bot's recent message in the channel that announces this issue, if any."""
+        wanted = announcement_embed(announcement)
+        channel = self.bot.get_partial_messageable(int(channel_id))
+        async for message in channel.history(limit=ANNOUNCEMENT_LOOKBACK):
+            if self.bot.user is None or message.author.id != self.bot.user.id:
+                continue
+            if str(message.nonce) == key or any(
+                embed.title == wanted.title and embed.url == wanted.url for embed in message.embeds
+            ):
+                return str(message.id)
+        return None
 
     async def alert_curators(self, message: str) -> None:
         channel_id = self._settings.curator_channel_id

@@ -30,6 +30,8 @@ from cogs.slack_app.reactions import Reactions
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+ANNOUNCEMENT_EVENT = "shortlist_announcement"  # message metadata: finds a post after a crash
+ANNOUNCEMENT_LOOKBACK = 50
 _FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
 
@@ -156,12 +158,32 @@ class SlackFrontEnd:
     async def wait_until_ready(self) -> None:
         await self._ready.wait()
 
-    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+    async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         text, announcement_blocks = blocks.announcement(announcement)
         posted = await self.client.chat_postMessage(
-            channel=channel_id, text=text, blocks=announcement_blocks, unfurl_links=False
+            channel=channel_id,
+            text=text,
+            blocks=announcement_blocks,
+            unfurl_links=False,
+            metadata={"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": key}},
         )
         return str(posted["ts"])
+
+    async def find_announcement(
+        self, channel_id: str, announcement: Announcement, key: str
+    ) -> str | None:
+        """The message whose metadata names this announcement, among the channel's recent ones."""
+        history = await self.client.conversations_history(
+            channel=channel_id, limit=ANNOUNCEMENT_LOOKBACK, include_all_metadata=True
+        )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == ANNOUNCEMENT_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return str(message["ts"])
+        return None
 
     async def alert_curators(self, message: str) -> None:
         channel = self._settings.curator_channel_id

@@ -32,6 +32,7 @@ SCOPES = {
     "chat:write": "cards, announcements, live counts (chat.update), self-vote notes",
     "reactions:write": "the vote reaction the bot puts on each card",
     "reactions:read": "reaction events and reactions.get at start-up",
+    "channels:history": "conversations.history: finds an announcement posted before a crash",
     "users:read": "users.info: names, and telling bots apart",
     "usergroups:read": "usergroups.users.list for SLACK_CURATOR_USERGROUP_ID",
 }

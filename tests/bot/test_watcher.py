@@ -31,6 +31,7 @@ class RecordingAnnouncer:
         self.announcements: list[Announcement] = []
         self.alerts: list[str] = []
         self.failing_channels: set[str] = set()
+        self.keys: dict[tuple[str, str], str] = {}  # (channel, key) -> message id
         self.connected = asyncio.Event()
         self.connected.set()
 
@@ -43,12 +44,18 @@ class RecordingAnnouncer:
     async def wait_until_ready(self) -> None:
         await self.connected.wait()
 
-    async def announce(self, channel_id: str, announcement: Announcement) -> str:
+    async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         if channel_id in self.failing_channels:
             raise PermissionError(f"Missing Access to {channel_id}")
         self.posts.append((channel_id, announcement.title))
         self.announcements.append(announcement)
+        self.keys[(channel_id, key)] = f"message-{len(self.posts)}"
         return f"message-{len(self.posts)}"
+
+    async def find_announcement(
+        self, channel_id: str, announcement: Announcement, key: str
+    ) -> str | None:
+        return self.keys.get((channel_id, key))
 
     async def alert_curators(self, message: str) -> None:
         self.alerts.append(message)

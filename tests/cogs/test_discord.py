@@ -314,7 +314,9 @@ async def test_announcements_embed_the_issue_and_ping_only_the_role(
             summary="Ten links on agents & @everyone",
             next_cycle=2,
         )
-        message_id = await harness.front.announce(str(ANNOUNCE_ID), announcement)
+        message_id = await harness.front.announce(
+            str(ANNOUNCE_ID), announcement, "shortlist-issue-7"
+        )
         [post] = api.find("POST", f"/channels/{ANNOUNCE_ID}/messages")
         assert message_id == api.messages_by_call(post)["id"]
         assert post.json["content"] == f"<@&{ANNOUNCE_ROLE_ID}>"
@@ -337,7 +339,7 @@ async def test_a_missing_announce_permission_raises_for_a_retry(harness: Discord
     harness.api.forbidden_channels.add(str(ANNOUNCE_ID))
     announcement = Announcement(1, "feed", "ML", "Issue", "https://n.example.com/1", None, "")
     with pytest.raises(discord.Forbidden):
-        await harness.front.announce(str(ANNOUNCE_ID), announcement)
+        await harness.front.announce(str(ANNOUNCE_ID), announcement, "shortlist-issue-7")
 
 
 def test_the_invite_asks_for_the_scopes_and_permissions_it_needs() -> None:

@@ -271,7 +271,7 @@ async def test_announcements_are_block_kit_and_ping_nobody(
         "Agents & tools",
         2,
     )
-    ts = await slack.front.announce(ANNOUNCE, item)
+    ts = await slack.front.announce(ANNOUNCE, item, "shortlist-issue-7")
     [post] = fake.find("chat.postMessage")
     assert post.args["channel"] == ANNOUNCE
     assert ts == _ts_of(fake, ANNOUNCE)
