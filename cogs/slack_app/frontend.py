@@ -23,6 +23,7 @@ from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
 from cogs.slack_app.cards import SlackCards
 from cogs.slack_app.commands import Commands
+from cogs.slack_app.http_guard import RequestGuard
 from cogs.slack_app.listeners import register
 from cogs.slack_app.people import People, slack_error
 from cogs.slack_app.reactions import Reactions
@@ -78,7 +79,9 @@ class SlackFrontEnd:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # retries until it connects
             log.info("Connected to Slack in Socket Mode")
         else:
-            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+            web_app = self.app.web_app(path=EVENTS_PATH)
+            web_app.middlewares.append(RequestGuard().middleware)
+            self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self._host, self._settings.port)
             await site.start()

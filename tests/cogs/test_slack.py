@@ -160,6 +160,31 @@ async def test_forged_requests_get_401_and_change_nothing(
     assert (await slack.ballot.shortlist(CURATOR)).total == 0
 
 
+async def test_a_replayed_request_is_answered_once(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    body = form(command_payload(fake, "/shortlist", "close", CURATOR_ID))
+    headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    assert (await slack.post(body, headers))[0] == 200
+    await eventually(lambda: any("Closed cycle 1" in r["text"] for r in fake.responses))
+    assert (await slack.post(body, headers))[0] == 401  # the same signature and timestamp
+    await asyncio.sleep(0.2)
+    assert (await slack.ballot.current_cycle()).id == 2  # closed once, not twice
+
+
+@pytest.mark.parametrize("stamp", ["abc", "", "1e3", "-5", "12.5"])
+async def test_a_malformed_timestamp_gets_401(
+    slack: SlackHarness, fake: FakeSlack, stamp: str
+) -> None:
+    body = form(command_payload(fake, "/suggest", "https://example.com/a", "U0ALICE"))
+    headers = {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": "v0=" + "0" * 64,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert (await slack.post(body, headers))[0] == 401
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
+
+
 async def test_shortlist_is_for_curators_and_ranks_closes_exports(
     slack: SlackHarness, fake: FakeSlack
 ) -> None:
