@@ -1,18 +1,110 @@
-"""`python -m bot`: read the settings, configure logging and the platform libraries, run."""
+"""`python -m bot`: the bot, and the operator's commands around it.
+
+python -m bot              run (console mode when no platform is configured)
+python -m bot check        validate settings and database; exit non-zero on a problem
+python -m bot backup PATH  a consistent copy of the database, while the bot runs
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values, load_dotenv
 
 from bot.app import run
-from bot.settings import Settings, SettingsError
-from storage import DatabaseInUse
+from bot.reading import OUR_PREFIXES, unknown_settings
+from bot.settings import KNOWN_SETTINGS, Settings, SettingsError
+from storage import DatabaseInUse, UnusableDatabase
+from storage.maintenance import BackupFailed, backup, inspect
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    settings = _settings()
+    if settings is None:
+        return 2
+    if arguments.command == "check":
+        return check(settings)
+    if arguments.command == "backup":
+        return _backup(settings, Path(arguments.path))
+    return _run(settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Shortlist: announces newsletter issues and runs the community's link ballot "
+        "on Discord, Slack or the console. Settings come from the environment and .env "
+        "(see .env.example).",
+    )
+    parser.add_argument("--version", action="version", version=f"Shortlist {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser(
+        "check", help="validate settings and the database (read-only); exit 1 on a problem"
+    )
+    backup_command = commands.add_parser(
+        "backup", help="write a consistent copy of the database, even while the bot runs"
+    )
+    backup_command.add_argument("path", help="the new file to write")
+    return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("shortlist")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _settings() -> Settings | None:
+    """Settings from the environment and .env (the working folder's, else the project's);
+    problems are printed one line each, unknown names warned about."""
+    env_file = next((p for p in (Path.cwd() / ".env", PROJECT / ".env") if p.is_file()), None)
+    names = {name for name in os.environ if name.startswith(OUR_PREFIXES)}
+    if env_file is not None:
+        load_dotenv(env_file)  # the environment wins over the file
+        names |= set(dotenv_values(env_file))
+    for warning in unknown_settings(names, KNOWN_SETTINGS):
+        print(f"Warning: {warning}", file=sys.stderr)
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        for name, problem in error.problems:
+            print(f"Configuration error: {name} {problem} (see .env.example).", file=sys.stderr)
+        return None
+
+
+def _run(settings: Settings) -> int:
+    logging.basicConfig(
+        level=settings.logging_level(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("aiosqlite", "asyncio"):  # DEBUG is for Shortlist, not every statement
+        logging.getLogger(noisy).setLevel(max(settings.logging_level(), logging.INFO))
+    configure_libraries(settings)
+    try:
+        return asyncio.run(run(settings))
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        return 0
+    except DatabaseInUse as error:
+        print(f"Shortlist did not start: {error}.", file=sys.stderr)
+        return 2
+    except UnusableDatabase as error:
+        print(f"Configuration error: DATABASE_PATH {error}.", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"Shortlist could not start: {error}", file=sys.stderr)
+        return 1
 
 
 def configure_libraries(settings: Settings) -> None:
@@ -23,29 +115,50 @@ def configure_libraries(settings: Settings) -> None:
         configure_library(settings.discord)
 
 
-def main() -> int:
-    load_dotenv(Path.cwd() / ".env")  # the environment wins over the file
+def check(settings: Settings) -> int:
+    """What a deploy health check needs to know, without starting anything or writing a byte."""
+    print(f"Settings: ok (Shortlist {_version()})")
+    problems = 0
+    path = settings.database_path
+    if not path.exists():
+        print(f"Database: {path} does not exist yet; it is created at the first start")
+    else:
+        try:
+            report = inspect(path)
+        except Exception as error:
+            print(f"Database: {path} can't be read: {error}")
+            return 1
+        state = (
+            "up to date"
+            if report.schema == report.newest
+            else (
+                f"will be migrated to {report.newest}"
+                if report.schema < report.newest
+                else f"NEWER than this Shortlist ({report.newest})"
+            )
+        )
+        counts = ", ".join(f"{count} {table}" for table, count in report.counts.items())
+        print(f"Database: {path} (schema {report.schema}, {state}; {counts})")
+        if report.check != "ok":
+            print(f"Database: damaged (SQLite's check says: {report.check})")
+        problems += report.check != "ok" or report.schema > report.newest
+    print(f"Feeds: {', '.join(settings.feed_urls) or 'none (FEED_URLS is empty)'}")
+    for platform in (settings.discord, settings.slack):
+        if platform is not None:
+            print(platform.summary())
+    if settings.console_mode:
+        print("Platforms: none, so the bot runs in console mode")
+    return 1 if problems else 0
+
+
+def _backup(settings: Settings, target: Path) -> int:
     try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as error:
-        print(f"Configuration error: {error} (see .env.example).", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.logging_level(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    configure_libraries(settings)
-    try:
-        return asyncio.run(run(settings))
-    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
-        return 0
-    except DatabaseInUse as error:
-        print(f"Shortlist did not start: {error}.", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"Shortlist could not start: {error}", file=sys.stderr)
+        size = backup(settings.database_path, target)
+    except BackupFailed as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
         return 1
+    print(f"Backed up {settings.database_path} to {target} ({size:,} bytes).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -175,6 +175,11 @@ async def build(
         app.front_ends.append(app.console)
     for front_end in app.front_ends:
         announcer.add_platform(front_end)
+    if watcher is not None and not announcer.targets():
+        log.warning(
+            "FEED_URLS is set but no announce channel is (DISCORD_ANNOUNCE_CHANNEL_IDS, "
+            "SLACK_ANNOUNCE_CHANNEL_IDS): new issues will close the ballot but be posted nowhere"
+        )
     return app
 
 

@@ -6,92 +6,48 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.reading import Reader, SettingsError
 
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it and says what it should be."""
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"{name} {problem}")
-        self.name = name
+__all__ = ["DiscordSettings", "Settings", "SettingsError", "SlackSettings"]
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
-
-
-def _is_snowflake(item: str) -> bool:
-    return item.isdigit() and int(item) > 0
-
-
-class _Reader:
-    """Reads one setting at a time from a mapping; blank values count as unset."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-
-    def text(self, name: str, default: str = "") -> str:
-        return self._environ.get(name, "").strip() or default
-
-    def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-        raw = self.text(name)
-        if not raw:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-            raise SettingsError(name, f"must be {bound}, not {value}")
-        return value
-
-    def items(self, name: str) -> tuple[str, ...]:
-        return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
-
-    def ids(self, name: str, *, valid: Callable[[str], bool], example: str) -> tuple[str, ...]:
-        """Comma-separated ids; a name not ending in _IDS takes one at most."""
-        ids = self.items(name)
-        for item in ids:
-            if not valid(item):
-                raise SettingsError(name, f"must be ids such as {example}, but has {item!r}")
-        if len(ids) > 1 and not name.endswith("_IDS"):
-            raise SettingsError(name, "takes one id")
-        return tuple(dict.fromkeys(ids))
-
-    def snowflakes(self, name: str) -> tuple[int, ...]:
-        """Discord ids: positive numbers."""
-        ids = self.ids(name, valid=_is_snowflake, example="123456789012345678")
-        return tuple(int(item) for item in ids)
-
-    def snowflake(self, name: str) -> int | None:
-        return next(iter(self.snowflakes(name)), None)
-
-    def slack_ids(self, name: str) -> tuple[str, ...]:
-        return self.ids(name, valid=lambda item: bool(_SLACK_ID.match(item)), example="C0123456789")
-
-    def slack_id(self, name: str) -> str | None:
-        return next(iter(self.slack_ids(name)), None)
-
-    def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
-        raw = self.text(name)
-        if not raw:
-            return None
-        if not raw.lower().startswith(tuple(f"{scheme}://" for scheme in schemes)):
-            raise SettingsError(name, f"must be a {' or '.join(schemes)} URL, not {raw!r}")
-        return raw.rstrip("/")
-
-    def choice(self, name: str, choices: tuple[str, ...]) -> str:
-        value = self.text(name).upper()
-        if value not in choices:
-            raise SettingsError(name, f"must be one of {', '.join(choices)}, not {value!r}")
-        return value
+# Every setting read below (a test keeps this, the code and .env.example in step).
+KNOWN_SETTINGS = (
+    "DATABASE_PATH",
+    "LOG_LEVEL",
+    "SUGGESTIONS_PER_MEMBER",
+    "FEED_URLS",
+    "FEED_POLL_SECONDS",
+    "FEED_FAILURE_ALERT_AFTER",
+    "DISCORD_TOKEN",
+    "DISCORD_GUILD_ID",
+    "DISCORD_ANNOUNCE_CHANNEL_IDS",
+    "DISCORD_SUGGESTIONS_CHANNEL_ID",
+    "DISCORD_CURATOR_ROLE_IDS",
+    "DISCORD_CURATOR_CHANNEL_ID",
+    "DISCORD_ANNOUNCE_ROLE_ID",
+    "VOTE_EMOJI",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "PORT",
+    "SLACK_ANNOUNCE_CHANNEL_IDS",
+    "SLACK_SUGGESTIONS_CHANNEL_ID",
+    "SLACK_CURATOR_USER_IDS",
+    "SLACK_CURATOR_USERGROUP_ID",
+    "SLACK_CURATOR_CHANNEL_ID",
+    "SLACK_VOTE_REACTION",
+    "SLACK_API_URL",
+)
+MIN_POLL_SECONDS = 10
+MAX_POLL_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +68,21 @@ class DiscordSettings:
     def __repr__(self) -> str:  # never let the token reach a log line or a traceback
         return f"DiscordSettings(guild_id={self.guild_id}, token=<hidden>)"
 
+    def summary(self) -> str:
+        """One line for `python -m bot check`; no secret in it."""
+        where = f"guild {self.guild_id}" if self.guild_id else "global commands"
+        return (
+            f"Discord: on ({where}; {len(self.announce_channel_ids)} announce channel(s), "
+            f"suggestions in {self.suggestions_channel_id or 'the channel used'})"
+        )
+
     @classmethod
-    def from_reader(cls, read: _Reader) -> DiscordSettings | None:
+    def from_reader(cls, read: Reader) -> DiscordSettings | None:
         token = read.text("DISCORD_TOKEN")
         if not token:
             return None
         if any(char.isspace() for char in token) or token.lower().startswith("bot "):
-            raise SettingsError(
-                "DISCORD_TOKEN", "must be the bare bot token (no 'Bot ' prefix or spaces)"
-            )
+            read.problem("DISCORD_TOKEN", "must be the bare bot token (no 'Bot ' prefix or spaces)")
         return cls(
             token=token,
             guild_id=read.snowflake("DISCORD_GUILD_ID"),
@@ -129,7 +91,7 @@ class DiscordSettings:
             curator_role_ids=read.snowflakes("DISCORD_CURATOR_ROLE_IDS"),
             curator_channel_id=read.snowflake("DISCORD_CURATOR_CHANNEL_ID"),
             announce_role_id=read.snowflake("DISCORD_ANNOUNCE_ROLE_ID"),
-            vote_emoji=read.text("VOTE_EMOJI", "👍"),
+            vote_emoji=read.emoji("VOTE_EMOJI", "👍"),
             api_base=read.url("DISCORD_API_BASE", ("http", "https")),
             gateway_url=read.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
         )
@@ -159,23 +121,31 @@ class SlackSettings:
     def socket_mode(self) -> bool:
         return self.app_token is not None
 
+    def summary(self) -> str:
+        """One line for `python -m bot check`; no secret in it."""
+        mode = "Socket Mode" if self.socket_mode else f"HTTP mode on port {self.port}"
+        return (
+            f"Slack: on ({mode}; {len(self.announce_channel_ids)} announce channel(s), "
+            f"suggestions in {self.suggestions_channel_id or 'the channel used'})"
+        )
+
     @classmethod
-    def from_reader(cls, read: _Reader) -> SlackSettings | None:
+    def from_reader(cls, read: Reader) -> SlackSettings | None:
         bot_token = read.text("SLACK_BOT_TOKEN")
         if not bot_token:
             return None
         if not bot_token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+            read.problem("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
         app_token = read.text("SLACK_APP_TOKEN") or None
         if app_token is not None and not app_token.startswith("xapp-"):
-            raise SettingsError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+            read.problem("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
         signing_secret = read.text("SLACK_SIGNING_SECRET") or None
         if app_token is None and signing_secret is None:
-            raise SettingsError(
+            read.problem(
                 "SLACK_SIGNING_SECRET",
                 "is needed in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)",
             )
-        reaction = read.text("SLACK_VOTE_REACTION", "+1").strip(":")
+        reaction = read.slack_reaction("SLACK_VOTE_REACTION", "+1")
         return cls(
             bot_token=bot_token,
             app_token=app_token,
@@ -204,21 +174,26 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        read = _Reader(environ)
+        """Every setting, or a `SettingsError` listing every problem at once."""
+        read = Reader(environ)
         discord = DiscordSettings.from_reader(read)
         slack = SlackSettings.from_reader(read)
         # Trying the bot in the console never puts test suggestions on the community's ballot.
         default_path = "data/bot.sqlite3" if discord or slack else "data/console.sqlite3"
-        return cls(
-            database_path=Path(read.text("DATABASE_PATH", default_path)),
-            log_level=read.choice("LOG_LEVEL", _LOG_LEVELS) if read.text("LOG_LEVEL") else None,
+        settings = cls(
+            database_path=read.database_path("DATABASE_PATH", default_path),
+            log_level=read.choice("LOG_LEVEL", _LOG_LEVELS),
             suggestions_per_member=read.integer("SUGGESTIONS_PER_MEMBER", 5, minimum=1),
-            feed_urls=read.items("FEED_URLS"),
-            feed_poll_seconds=read.integer("FEED_POLL_SECONDS", 900, minimum=10),
+            feed_urls=read.feeds("FEED_URLS"),
+            feed_poll_seconds=read.integer(
+                "FEED_POLL_SECONDS", 900, minimum=MIN_POLL_SECONDS, maximum=MAX_POLL_SECONDS
+            ),
             feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
             discord=discord,
             slack=slack,
         )
+        read.raise_problems()
+        return settings
 
     @property
     def console_mode(self) -> bool:

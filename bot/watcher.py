@@ -30,6 +30,7 @@ from bot.models import (
 )
 from bot.new_issues import plan, sort_entries
 from bot.ports import FeedStore
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,13 @@ class FeedWatcher:
             announced.append(
                 _announcement(entry_id, feed.source, parsed.title or feed.title, entry)
             )
-        return PollResult(feed.source, decided.summary, tuple(announced))
+        summary = decided.summary
+        if announced and not targets:
+            summary = (
+                f"found {plural(len(announced), 'new issue')}, but no announce channel is "
+                "configured, so nothing was posted anywhere"
+            )
+        return PollResult(feed.source, summary, tuple(announced))
 
     async def _failed(self, feed: FeedState, error: str, now: datetime) -> PollResult:
         state = await self._store.record_failure(feed.id, error, now)

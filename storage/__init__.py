@@ -2,7 +2,7 @@
 
 from storage.ballot import SqliteBallotStore
 from storage.cards import SqliteCardStore
-from storage.database import Database
+from storage.database import Database, UnusableDatabase
 from storage.feeds import SqliteFeedStore
 from storage.lock import DatabaseInUse, DatabaseLock
 from storage.relink import LinkRules, relink
@@ -15,5 +15,6 @@ __all__ = [
     "SqliteBallotStore",
     "SqliteCardStore",
     "SqliteFeedStore",
+    "UnusableDatabase",
     "relink",
 ]

@@ -34,6 +34,10 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
+class UnusableDatabase(Exception):
+    """The database file can't be used: not SQLite, damaged, another program's or newer."""
+
+
 def to_text(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -57,12 +61,16 @@ class Database:
     @classmethod
     async def open(cls, path: str | Path) -> Database:
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise UnusableDatabase(f"{path} can't be opened ({error})") from None
         connection.row_factory = sqlite3.Row
         database = cls(connection, path)
         try:
+            await database._check_usable()
             await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
@@ -72,6 +80,33 @@ class Database:
             await connection.close()
             raise
         return database
+
+    async def _check_usable(self) -> None:
+        """Refuse, before anything is written, a file that isn't ours to run on."""
+        try:
+            version = await self.schema_version()
+            tables = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+            check = await self.fetch_one("PRAGMA quick_check")
+        except sqlite3.DatabaseError as error:
+            if "malformed" in str(error):
+                raise UnusableDatabase(self._damaged(str(error))) from None
+            raise UnusableDatabase(f"{self.path} is not a SQLite database ({error})") from None
+        newest = migrations()[-1][0]
+        if check is not None and check[0] != "ok":
+            raise UnusableDatabase(self._damaged(check[0]))
+        if version > newest:
+            raise UnusableDatabase(
+                f"{self.path} was written by a newer Shortlist (schema {version}; this version "
+                f"knows up to {newest}); upgrade Shortlist, or point DATABASE_PATH elsewhere"
+            )
+        if version == 0 and tables:
+            raise UnusableDatabase(f"{self.path} is another program's SQLite database")
+
+    def _damaged(self, why: str) -> str:
+        return (
+            f"{self.path} is damaged (SQLite says: {why}); "
+            "restore a backup (see the README's Operating the bot)"
+        )
 
     async def close(self) -> None:
         async with self._write_lock:

@@ -13,6 +13,8 @@ import socket
 from pathlib import Path
 from typing import TextIO
 
+from storage.database import UnusableDatabase
+
 try:
     import fcntl
 except ImportError:  # not on Windows: the lock is then advisory only through the holder line
@@ -31,8 +33,11 @@ class DatabaseLock:
 
     def acquire(self) -> None:
         """Take the lock or raise `DatabaseInUse` naming the holder; never waits."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as error:
+            raise UnusableDatabase(f"{self.database_path} can't be created ({error})") from None
         try:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +32,15 @@ class Finished:
 
 
 async def run_bot(
-    workdir: Path, stdin: str | bytes, extra: Mapping[str, str] | None = None, within: float = 30
+    workdir: Path,
+    stdin: str | bytes,
+    extra: Mapping[str, str] | None = None,
+    within: float = 30,
+    *,
+    args: Sequence[str] = (),
 ) -> Finished:
     """Pipe `stdin` into the bot and wait for it to exit at end of input."""
-    process = await start_bot(workdir, extra)
+    process = await start_bot(workdir, extra, args=args)
     data = stdin if isinstance(stdin, bytes) else stdin.encode()
     out, err = await asyncio.wait_for(process.communicate(data), within)
     assert process.returncode is not None
@@ -43,13 +48,14 @@ async def run_bot(
 
 
 async def start_bot(
-    workdir: Path, extra: Mapping[str, str] | None = None
+    workdir: Path, extra: Mapping[str, str] | None = None, *, args: Sequence[str] = ()
 ) -> asyncio.subprocess.Process:
     """Start the bot with stdin left open, as an interactive session or a hosted worker."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
+        *args,
         cwd=workdir,
         env=bot_environment(workdir, extra),
         stdin=asyncio.subprocess.PIPE,

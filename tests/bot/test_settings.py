@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from bot.reading import unknown_settings
+from bot.settings import KNOWN_SETTINGS, Settings, SettingsError
 
 
 def test_defaults_need_nothing() -> None:
@@ -24,7 +25,10 @@ def test_a_platform_gets_the_communitys_database_by_default() -> None:
     assert settings.database_path == Path("data/bot.sqlite3")
 
 
-def test_values_are_read_and_trimmed() -> None:
+def test_values_are_read_and_trimmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "local.xml").write_text("<rss/>")
     settings = Settings.from_env(
         {
             "DATABASE_PATH": " /tmp/x.db ",
@@ -44,7 +48,7 @@ def test_values_are_read_and_trimmed() -> None:
     [
         ("SUGGESTIONS_PER_MEMBER", "many", "whole number"),
         ("SUGGESTIONS_PER_MEMBER", "0", ">= 1"),
-        ("FEED_POLL_SECONDS", "1", ">= 10"),
+        ("FEED_POLL_SECONDS", "1", "between 10 and 604800"),
         ("LOG_LEVEL", "LOUD", "one of"),
     ],
 )
@@ -171,8 +175,45 @@ def test_env_example_documents_exactly_the_settings_read() -> None:
     read = set(re.findall(r'read\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
     example = (ROOT / ".env.example").read_text()
     documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
-    assert read == documented
+    assert read == documented == set(KNOWN_SETTINGS)
     assert len(read) > 25
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(
+            {"SUGGESTIONS_PER_MEMBER": "lots", "FEED_POLL_SECONDS": "5", "LOG_LEVEL": "LOUD"}
+        )
+    assert [name for name, _ in error.value.problems] == [
+        "LOG_LEVEL",
+        "SUGGESTIONS_PER_MEMBER",
+        "FEED_POLL_SECONDS",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (":thumbsup:", "👍"),
+        (":+1:", "👍"),
+        (":tada:", "🎉"),
+        ("🔥", "🔥"),
+        ("<:up:123>", "<:up:123>"),
+    ],
+)
+def test_vote_emoji_understands_the_usual_shortcodes(value: str, expected: str) -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "abc.def", "VOTE_EMOJI": value})
+    assert settings.discord is not None
+    assert settings.discord.vote_emoji == expected
+
+
+def test_unknown_names_get_the_closest_setting() -> None:
+    warnings = unknown_settings({"FEED_URL", "DISCORD_TOKN", "SLACK_WHATEVER_XYZ"}, KNOWN_SETTINGS)
+    assert warnings == [
+        "DISCORD_TOKN is not a setting Shortlist reads; did you mean DISCORD_TOKEN?",
+        "FEED_URL is not a setting Shortlist reads; did you mean FEED_URLS?",
+        "SLACK_WHATEVER_XYZ is not a setting Shortlist reads (see .env.example)",
+    ]
 
 
 def test_env_example_as_is_starts_console_mode() -> None:

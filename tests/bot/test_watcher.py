@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, Tuning, build
+from bot.app import App, Tuning, build, built
 from bot.models import Announcement, Member, PollResult
-from bot.settings import Settings
+from bot.settings import DiscordSettings, Settings
 from bot.watcher import FeedWatcher
 from tests.feeds import FeedServer, Item, atom, feed_server, issue, rss1, rss2
 
@@ -580,3 +580,24 @@ async def test_an_ipv6_or_private_link_never_breaks_a_feed(
     assert bot.announcer.titles() == ["Issue #2: private", "Issue #3: over IPv6"]
     served.body = rss2([*odd, issue(0)])
     assert (await bot.poll()).summary == "announced 1 new issue"
+
+
+async def test_with_no_announce_channel_poll_says_nothing_was_posted(
+    server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    served = server.serve("/feed", body=rss2([issue(1)]))
+    settings = Settings(
+        database_path=tmp_path / "bot.sqlite3",
+        feed_urls=(server.url("/feed"),),
+        discord=DiscordSettings(token="abc.def"),  # configured, not connected, no channels
+    )
+    async with built(settings) as app:
+        assert "no announce channel is" in caplog.text
+        assert app.watcher is not None
+        await app.watcher.poll_now(CURATOR)
+        served.body = rss2([issue(2), issue(1)])
+        [result] = await app.watcher.poll_now(CURATOR)
+        assert result.summary == (
+            "found 1 new issue, but no announce channel is configured, so nothing was posted "
+            "anywhere"
+        )

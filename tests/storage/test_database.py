@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Database
+from storage import Database, UnusableDatabase
 from storage.database import migrations
 
 
@@ -43,14 +43,26 @@ def test_migrations_are_numbered_without_gaps() -> None:
 
 async def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    with sqlite3.connect(path) as raw:  # a database some other program got to first
-        raw.execute("CREATE TABLE cycles (x INTEGER)")
+    with sqlite3.connect(path) as raw:  # version 1, with a table migration 2 will create too
+        raw.executescript(migrations()[0][1])
+        raw.execute("PRAGMA user_version = 1")
+        raw.execute("CREATE TABLE feeds (x INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="already exists"):
         await Database.open(path)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    assert "suggestions" not in tables
+    assert "feed_entries" not in tables
+
+
+async def test_a_database_that_is_not_ours_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as raw:  # a database some other program got to first
+        raw.execute("CREATE TABLE cycles (x INTEGER)")
+    before = path.read_bytes()
+    with pytest.raises(UnusableDatabase, match="another program's"):
+        await Database.open(path)
+    assert path.read_bytes() == before
 
 
 async def test_a_failed_transaction_is_rolled_back(database: Database) -> None:

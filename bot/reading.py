@@ -1,0 +1,192 @@
+"""Reading settings one at a time from a mapping, collecting every problem instead of stopping
+at the first: an operator fixes them all in one go."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
+_SHORTCODE = re.compile(r"^:(?P<name>[a-z0-9_+-]+):$")
+_CUSTOM_EMOJI = re.compile(r"^<a?:[A-Za-z0-9_]{2,32}:\d+>$|^[A-Za-z0-9_]{2,32}:\d+$")
+_SLACK_REACTION = re.compile(r"^[a-z0-9_+'-]+(::skin-tone-[2-6])?$")
+# The shortcodes people write for the usual vote emoji, and the emoji Discord needs instead.
+EMOJI_NAMES = {
+    "thumbsup": "👍",
+    "thumbs_up": "👍",
+    "+1": "👍",
+    "heart": "❤️",
+    "star": "⭐",
+    "fire": "🔥",
+    "tada": "🎉",
+    "rocket": "🚀",
+    "white_check_mark": "✅",
+    "heavy_check_mark": "✔️",
+    "arrow_up": "⬆️",
+    "up": "🆙",
+    "raised_hands": "🙌",
+    "clap": "👏",
+    "eyes": "👀",
+    "100": "💯",
+}
+# Setting names that look like ours: an unknown one among them is probably a typo.
+OUR_PREFIXES = ("DISCORD_", "SLACK_", "FEED_", "DATABASE_", "SUGGESTIONS_", "VOTE_", "LOG_")
+
+
+class SettingsError(Exception):
+    """Settings are missing or malformed; each problem names its setting and says what it
+    should be. `name` is the first problem's setting."""
+
+    def __init__(self, name: str, problem: str, *more: tuple[str, str]) -> None:
+        self.problems = [(name, problem), *more]
+        self.name = name
+        super().__init__("\n".join(f"{setting} {text}" for setting, text in self.problems))
+
+
+class Reader:
+    """Reads one setting at a time; blank values count as unset; problems are collected."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self.problems: list[tuple[str, str]] = []
+
+    def problem(self, name: str, text: str) -> None:
+        self.problems.append((name, text))
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise SettingsError(*self.problems[0], *self.problems[1:])
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._environ.get(name, "").strip() or default
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.problem(name, f"must be a whole number, not {raw!r}")
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            self.problem(name, f"must be {bound}, not {value}")
+            return default
+        return value
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+    def ids(self, name: str, *, valid: Callable[[str], bool], example: str) -> tuple[str, ...]:
+        """Comma-separated ids; a name not ending in _IDS takes one at most."""
+        ids = self.items(name)
+        bad = [item for item in ids if not valid(item)]
+        if bad:
+            self.problem(name, f"must be ids such as {example}, but has {bad[0]!r}")
+            return ()
+        if len(ids) > 1 and not name.endswith("_IDS"):
+            self.problem(name, "takes one id")
+            return ()
+        return tuple(dict.fromkeys(ids))
+
+    def snowflakes(self, name: str) -> tuple[int, ...]:
+        """Discord ids: positive numbers."""
+        valid = lambda item: item.isdigit() and int(item) > 0  # noqa: E731
+        ids = self.ids(name, valid=valid, example="123456789012345678")
+        return tuple(int(item) for item in ids)
+
+    def snowflake(self, name: str) -> int | None:
+        return next(iter(self.snowflakes(name)), None)
+
+    def slack_ids(self, name: str) -> tuple[str, ...]:
+        return self.ids(name, valid=lambda item: bool(_SLACK_ID.match(item)), example="C0123456789")
+
+    def slack_id(self, name: str) -> str | None:
+        return next(iter(self.slack_ids(name)), None)
+
+    def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        if not raw.lower().startswith(tuple(f"{scheme}://" for scheme in schemes)):
+            self.problem(name, f"must be a {' or '.join(schemes)} URL, not {raw!r}")
+            return None
+        return raw.rstrip("/")
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.text(name).upper()
+        if not value:
+            return None
+        if value not in choices:
+            self.problem(name, f"must be one of {', '.join(choices)}, not {value!r}")
+            return None
+        return value
+
+    def feeds(self, name: str) -> tuple[str, ...]:
+        """Comma-separated http(s) URLs or paths of existing files."""
+        feeds = self.items(name)
+        if any(re.search(r"[;\s]", feed) for feed in feeds):
+            self.problem(name, "separates feeds with commas, not spaces or semicolons")
+            return ()
+        for feed in feeds:
+            parts = urlsplit(feed)
+            if parts.scheme.lower() in ("http", "https") and parts.netloc:
+                continue
+            if "://" not in feed and Path(feed).is_file():
+                continue
+            self.problem(name, f"has {feed!r}: neither an http(s) URL nor an existing file")
+            return ()
+        return feeds
+
+    def database_path(self, name: str, default: str) -> Path:
+        path = Path(self.text(name, default))
+        folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
+        if path.is_dir():
+            self.problem(name, f"is the folder {str(path)!r}; give a file path in it instead")
+        elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            self.problem(name, f"{str(path)!r} can't be read and written by this user")
+        elif not path.exists() and not (folder.is_dir() and os.access(folder, os.W_OK)):
+            self.problem(name, f"{str(path)!r} can't be created: {str(folder)!r} is not writable")
+        return path
+
+    def emoji(self, name: str, default: str) -> str:
+        """A Unicode emoji or a custom one; the usual `:shortcodes:` are understood."""
+        raw = self.text(name, default)
+        shortcode = _SHORTCODE.match(raw)
+        if shortcode:
+            if shortcode["name"] in EMOJI_NAMES:
+                return EMOJI_NAMES[shortcode["name"]]
+            self.problem(
+                name,
+                f"must be the emoji itself (such as 👍) or a custom emoji as <:name:id>; "
+                f"{raw!r} is not a shortcode I know",
+            )
+            return default
+        if _CUSTOM_EMOJI.match(raw) or (not raw.isascii() and not any(c.isspace() for c in raw)):
+            return raw
+        self.problem(name, f"must be an emoji (such as 👍) or <:name:id>, not {raw!r}")
+        return default
+
+    def slack_reaction(self, name: str, default: str) -> str:
+        """A reaction name, with or without its colons: `+1`, `:thumbsup:`."""
+        raw = self.text(name, default)
+        reaction = raw[1:-1] if len(raw) > 2 and raw[0] == raw[-1] == ":" else raw
+        if not _SLACK_REACTION.match(reaction):
+            self.problem(name, f"must be a reaction name such as +1 or thumbsup, not {raw!r}")
+            return default
+        return reaction
+
+
+def unknown_settings(names: Collection[str], known: Collection[str]) -> list[str]:
+    """A warning for each name that looks like a setting but isn't one, with the closest match."""
+    warnings = []
+    for name in sorted(set(names) - set(known)):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else " (see .env.example)"
+        warnings.append(f"{name} is not a setting Shortlist reads{hint}")
+    return warnings

@@ -1,0 +1,59 @@
+"""What operators do with the database file while the bot runs: check it, back it up."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.database import migrations
+
+COUNTED = ("cycles", "suggestions", "votes", "cards", "feeds", "feed_entries", "deliveries")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    schema: int
+    newest: int
+    counts: dict[str, int]
+    check: str  # SQLite's quick_check: "ok" when sound
+
+
+def inspect(path: Path) -> Report:
+    """Open read-only (nothing is written, not even a journal mode) and report."""
+    uri = f"file:{path.resolve()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
+        schema = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        check = str(connection.execute("PRAGMA quick_check").fetchone()[0])
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        counts = {
+            table: int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in COUNTED
+            if table in tables
+        }
+    return Report(schema, migrations()[-1][0], counts, check)
+
+
+class BackupFailed(Exception):
+    """The copy could not be made; says why."""
+
+
+def backup(path: Path, target: Path) -> int:
+    """A consistent copy of a live database (SQLite's online backup); returns its size."""
+    if target.exists():
+        raise BackupFailed(f"{target} exists already; give a new file name")
+    if not path.exists():
+        raise BackupFailed(f"there is no database at {path} yet")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{path.resolve()}?mode=ro"
+        with (
+            contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as source,
+            contextlib.closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+    except (OSError, sqlite3.Error) as error:
+        target.unlink(missing_ok=True)
+        raise BackupFailed(str(error)) from None
+    return target.stat().st_size

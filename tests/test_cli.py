@@ -1,0 +1,77 @@
+"""The operator's commands: --help, --version, check and backup, on the real process."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from tests.process import read_until, run_bot, start_bot
+
+
+async def test_help_and_version(tmp_path: Path) -> None:
+    helped = await run_bot(tmp_path, "", args=["--help"])
+    assert helped.returncode == 0
+    for command in ("run", "check", "backup"):
+        assert command in helped.stdout
+    version = await run_bot(tmp_path, "", args=["--version"])
+    assert version.returncode == 0
+    assert version.stdout.startswith("Shortlist ")
+
+
+async def test_check_reports_without_touching_anything(tmp_path: Path) -> None:
+    fresh = await run_bot(tmp_path, "", args=["check"])
+    assert fresh.returncode == 0
+    assert "does not exist yet" in fresh.stdout
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+    await run_bot(tmp_path, "/as alice\n/suggest example.com/a\n")
+    environ = {"DISCORD_TOKEN": "secret.token.value", "FEED_URLS": "https://news.example.com/f"}
+    checked = await run_bot(tmp_path, "", environ, args=["check"])
+    assert checked.returncode == 0, checked.stdout
+    assert "schema 4, up to date; 1 cycles, 1 suggestions" in checked.stdout
+    assert "Discord: on (global commands; 0 announce channel(s)" in checked.stdout
+    assert "Feeds: https://news.example.com/f" in checked.stdout
+    assert "secret.token.value" not in checked.stdout + checked.stderr
+
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute("PRAGMA user_version = 99")
+    newer = await run_bot(tmp_path, "", args=["check"])
+    assert newer.returncode == 1
+    assert "NEWER than this Shortlist" in newer.stdout
+
+
+async def test_check_fails_on_bad_settings(tmp_path: Path) -> None:
+    checked = await run_bot(tmp_path, "", {"FEED_POLL_SECONDS": "never"}, args=["check"])
+    assert checked.returncode == 2
+    assert "FEED_POLL_SECONDS must be a whole number" in checked.stderr
+
+
+async def test_backup_while_running_and_restore(tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    live.mkdir()
+    process = await start_bot(live)
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        await read_until(process.stdout, "console mode")
+        process.stdin.write(b"/as alice\n/suggest example.com/kept A keeper\n")
+        await process.stdin.drain()
+        await read_until(process.stdout, "Suggested #1")
+        copy = tmp_path / "backups" / "shortlist.sqlite3"
+        backed = await run_bot(live, "", args=["backup", str(copy)])
+        assert backed.returncode == 0, backed.stderr
+        assert f"to {copy}" in backed.stdout
+        again = await run_bot(live, "", args=["backup", str(copy)])
+        assert again.returncode == 1
+        assert "exists already" in again.stderr
+    finally:
+        process.stdin.close()
+        await process.wait()
+
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.copy(copy, restored / "bot.sqlite3")
+    shown = await run_bot(restored, "/as cora curator\n/shortlist\n")
+    assert "#1 https://example.com/kept" in shown.stdout
+    assert "A keeper" in shown.stdout
