@@ -171,10 +171,17 @@ def delivered_up_to(workdir: Path, newest: int) -> bool:
     return entries(workdir) == newest and undelivered(workdir) == 0
 
 
-async def until(condition: Callable[[], bool], what: str, within: float = 20.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+async def until(
+    condition: Callable[[], bool], what: str, bot: Bot | None = None, within: float = 30.0
+) -> None:
+    """Wait for `condition`; on time-out, fail with the bot's log to see why."""
+    try:
+        async with asyncio.timeout(within):
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        log = bot.log()[-4000:] if bot is not None else ""
+        raise AssertionError(f"{what}: not within {within} s. The bot's log:\n{log}") from None
 
 
 async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:
@@ -186,7 +193,7 @@ async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:
     async with platform(name) as fake:
         bot = Bot(workdir, {**fake.environ, "FEED_URLS": str(feed)})
         await bot.start()  # the first check records the backlog silently
-        await until(lambda: fake.connected() and entries(workdir) == 1, "the first check")
+        await until(lambda: fake.connected() and entries(workdir) == 1, "the first check", bot)
         await bot.stop()
         for run in range(1, runs + 1):
             newest = run + 1
@@ -203,11 +210,11 @@ async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:
             fake.reset_connected()
             await bot.start()
             if how == "at random":
-                await until(fake.connected, "connected")
+                await until(fake.connected, "connected", bot)
                 await asyncio.sleep(rng.uniform(0, 0.4))
                 bot.kill()
             elif how == "after accept":
-                await until(killed.is_set, "the announcement post")
+                await until(killed.is_set, "the announcement post", bot)
             if how != "not at all":
                 assert bot.process is not None
                 await bot.process.wait()
@@ -216,10 +223,11 @@ async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:
             if how != "not at all":
                 fake.reset_connected()
                 await bot.start()
-            await until(fake.connected, "connected")  # up, with its signal handlers
+            await until(fake.connected, "connected", bot)  # up, with its signal handlers
             await until(
                 functools.partial(delivered_up_to, workdir, newest),
                 f"run {run}: delivery ({how})",
+                bot,
             )
             await bot.stop()
             titles = fake.announcements()
@@ -258,14 +266,15 @@ async def votes_through_crashes(runs: int, workdir: Path) -> None:
     async with fake_discord_server(api) as server:
         bot = Bot(workdir, discord_settings(server))
         await bot.start()
-        await until(server.identified.is_set, "connected")
+        await until(server.identified.is_set, "connected", bot)
         author = member(11, "alice")
         await server.dispatch(
             "INTERACTION_CREATE",
             slash("suggest", [option("url", "https://example.com/post")], invoker=author),
         )
-        await until(lambda: bool(api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")), "card")
-        [post] = api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")
+        posted = f"/channels/{SUGGESTIONS_ID}/messages"
+        await until(lambda: bool(api.find("POST", posted)), "card", bot)
+        [post] = api.find("POST", posted)
         card = api.messages_by_call(post)["id"]
         reacting: set[str] = set()
         for run in range(1, runs + 1):
@@ -294,8 +303,10 @@ async def votes_through_crashes(runs: int, workdir: Path) -> None:
                 await bot.stop()
             server.identified.clear()
             await bot.start()
-            await until(server.identified.is_set, "connected")
-            await until(lambda: stored_votes(workdir) == reacting, f"run {run}: recovered votes")
+            await until(server.identified.is_set, "connected", bot)
+            await until(
+                lambda: stored_votes(workdir) == reacting, f"run {run}: recovered votes", bot
+            )
         await bot.stop()
         with contextlib.closing(database(workdir)) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
