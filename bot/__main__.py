@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from dotenv import dotenv_values, load_dotenv
@@ -21,7 +20,6 @@ from bot.app import run
 from bot.reading import OUR_PREFIXES, unknown_settings
 from bot.settings import KNOWN_SETTINGS, Settings, SettingsError
 from storage import DatabaseInUse, UnusableDatabase
-from storage.maintenance import BackupFailed, backup, inspect
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -59,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+    from importlib import metadata  # only for --version and check
+
     try:
         return metadata.version("shortlist")
     except metadata.PackageNotFoundError:
@@ -117,6 +117,8 @@ def configure_libraries(settings: Settings) -> None:
 
 def check(settings: Settings) -> int:
     """What a deploy health check needs to know, without starting anything or writing a byte."""
+    from storage.maintenance import inspect
+
     print(f"Settings: ok (Shortlist {_version()})")
     problems = 0
     path = settings.database_path
@@ -152,6 +154,8 @@ def check(settings: Settings) -> int:
 
 
 def _backup(settings: Settings, target: Path) -> int:
+    from storage.maintenance import BackupFailed, backup
+
     try:
         size = backup(settings.database_path, target)
     except BackupFailed as error:

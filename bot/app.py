@@ -103,6 +103,7 @@ class App:
         await asyncio.gather(*stops, return_exceptions=True)
 
     async def close(self) -> None:
+        await self.cards.cancel()  # after shut_down's flush there is nothing left to cancel
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)

@@ -20,6 +20,7 @@ from bot.errors import (
 from bot.models import (
     Author,
     CardRef,
+    Cast,
     Cycle,
     IssueRef,
     Member,
@@ -46,11 +47,6 @@ _Event = TypeVar("_Event")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def rank(tallies: Iterable[Tally]) -> list[Tally]:
-    """Most votes first; among equals, the earlier suggestion first."""
-    return sorted(tallies, key=lambda tally: (-tally.votes, tally.suggestion.number))
 
 
 # Characters that hide or reorder text: bidirectional overrides and isolates, zero-width
@@ -103,6 +99,7 @@ class Ballot:
         self._clock = clock
         self._tally_listeners: list[TallyListener] = []
         self._rollover_listeners: list[RolloverListener] = []
+        self._open: Cycle | None = None
 
     def on_tally_changed(self, listener: TallyListener) -> None:
         self._tally_listeners.append(listener)
@@ -111,8 +108,13 @@ class Ballot:
         self._rollover_listeners.append(listener)
 
     async def current_cycle(self) -> Cycle:
-        """The open cycle (the ballot for the next issue), opening the first one if need be."""
-        return await self._store.current_cycle(self._clock())
+        """The open cycle (the ballot for the next issue), opening the first one if need be.
+
+        Kept in memory: only this ballot opens and closes cycles (one bot per database).
+        """
+        if self._open is None:
+            self._open = await self._store.current_cycle(self._clock())
+        return self._open
 
     async def suggest(self, member: Member, raw_url: str, note: str = "") -> Suggested:
         """Put a link on the open cycle's ballot.
@@ -125,17 +127,17 @@ class Ballot:
         note = clean_note(note)
         cycle = await self.current_cycle()
 
-        existing = await self._store.suggestion_by_link(cycle.id, link.key)
+        existing, made = await self._store.link_and_count(
+            cycle.id, link.key, member.platform, member.id
+        )
         if existing is not None:
             return await self._existing(member, await self._shown_securely(existing, link))
 
-        if not member.is_curator:
-            made = await self._store.count_suggestions_by(cycle.id, member.platform, member.id)
-            if made >= self._limit:
-                raise SuggestionLimitReached(
-                    f"You've already made {made} suggestions for the next issue, the most one "
-                    "member can make. Votes for other suggestions are always welcome."
-                )
+        if not member.is_curator and made >= self._limit:
+            raise SuggestionLimitReached(
+                f"You've already made {made} suggestions for the next issue, the most one "
+                "member can make. Votes for other suggestions are always welcome."
+            )
 
         author = Author(member.platform, member.id, member.name)
         suggestion, created = await self._store.add_suggestion(
@@ -168,23 +170,17 @@ class Ballot:
         )
 
     async def vote(self, member: Member, number: int) -> VoteOutcome:
-        return await self._cast(member, await self._open_suggestion(number), add=True)
+        return await self._cast_on(member, await self._open_suggestion(number), add=True)
 
     async def unvote(self, member: Member, number: int) -> VoteOutcome:
-        return await self._cast(member, await self._open_suggestion(number), add=False)
+        return await self._cast_on(member, await self._open_suggestion(number), add=False)
 
     async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
         """A vote reaction on `card`; None when it isn't a card of the open cycle."""
-        suggestion = await self._store.open_card_suggestion(card)
-        if suggestion is None:
-            return None
-        return await self._cast(member, suggestion, add=True)
+        return await self._cast(member, Cast(member.platform, member.id, True, card=card))
 
     async def unvote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
-        suggestion = await self._store.open_card_suggestion(card)
-        if suggestion is None:
-            return None
-        return await self._cast(member, suggestion, add=False)
+        return await self._cast(member, Cast(member.platform, member.id, False, card=card))
 
     async def reconcile_card(self, card: CardRef, reactors: Iterable[Member]) -> Tally | None:
         """Make the card's platform votes match who reacted, e.g. after the bot was down."""
@@ -229,10 +225,7 @@ class Ballot:
             if found is None:
                 raise UnknownCycle(f"There is no cycle {cycle_id}.")
             cycle = found
-        ranked = rank(await self._store.tallies(cycle.id))
-        total = len(ranked)
-        if limit is not None:
-            ranked = ranked[: max(limit, 0)]
+        ranked, total = await self._store.ranked(cycle.id, None if limit is None else max(limit, 0))
         return Shortlist(cycle, tuple(ranked), total)
 
     async def close_cycle(self, member: Member) -> Rollover:
@@ -248,7 +241,9 @@ class Ballot:
     async def rollover(self, issue: IssueRef | None = None) -> Rollover:
         """Freeze the open ballot (for `issue`, when one was published) and open the next."""
         cycle = await self.current_cycle()
+        self._open = None  # whatever happens, read it again next time
         result = await self._store.rollover(cycle.id, issue, self._clock())
+        self._open = result.opened
         log.info("Cycle %d closed, cycle %d open", result.closed.id, result.opened.id)
         await _notify(self._rollover_listeners, result)
         return result
@@ -260,24 +255,32 @@ class Ballot:
             raise UnknownSuggestion(f"There's no suggestion #{number} for the next issue.")
         return suggestion
 
-    async def _cast(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
-        """`suggestion` comes from the open cycle: both callers looked it up there."""
+    async def _cast_on(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
         if member.is_bot:
             return VoteOutcome(VoteChange.IGNORED, await self._store.tally(suggestion.id))
-        if add:
-            if suggestion.author.is_member(member):
-                raise SelfVote("You can't vote for your own suggestion.")
-            changed = await self._store.add_vote(
-                suggestion.id, member.platform, member.id, self._clock()
-            )
-            change = VoteChange.ADDED if changed else VoteChange.ALREADY_COUNTED
+        outcome = await self._cast(
+            member, Cast(member.platform, member.id, add, suggestion_id=suggestion.id)
+        )
+        if outcome is None:  # the cycle closed meanwhile
+            raise UnknownSuggestion(f"There's no suggestion #{suggestion.number} any more.")
+        return outcome
+
+    async def _cast(self, member: Member, cast: Cast) -> VoteOutcome | None:
+        """Bots never count; nobody can vote for their own suggestion."""
+        if member.is_bot:
+            return None
+        counted = await self._store.count(cast, self._clock())
+        if counted.tally is None:
+            return None
+        if counted.own:
+            raise SelfVote("You can't vote for your own suggestion.")
+        if cast.add:
+            change = VoteChange.ADDED if counted.changed else VoteChange.ALREADY_COUNTED
         else:
-            changed = await self._store.remove_vote(suggestion.id, member.platform, member.id)
-            change = VoteChange.REMOVED if changed else VoteChange.NOT_PRESENT
-        tally = await self._store.tally(suggestion.id)
-        if changed:
-            await self._tally_changed(tally)
-        return VoteOutcome(change, tally)
+            change = VoteChange.REMOVED if counted.changed else VoteChange.NOT_PRESENT
+        if counted.changed:
+            await self._tally_changed(counted.tally)
+        return VoteOutcome(change, counted.tally)
 
     async def _tally_changed(self, tally: Tally) -> None:
         await _notify(self._tally_listeners, tally)

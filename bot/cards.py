@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.ballot import Ballot
 from bot.errors import CardGone, CardRefused, DuplicateSuggestion
@@ -32,9 +34,12 @@ class CardService:
         self._store = store
         self._interval = interval
         self._platforms: dict[str, CardPlatform] = {}
+        # Each suggestion's cards, read once (by one lookup however many votes ask at once):
+        # only this service adds cards while the bot runs.
+        self._cards: dict[int, asyncio.Future[list[CardRef]]] = {}
         self._pending: dict[CardRef, asyncio.Task[None]] = {}
         self._last_edit: dict[CardRef, float] = {}
-        self._closing: set[asyncio.Task[None]] = set()
+        self._editing: set[asyncio.Task[None]] = set()  # every edit task, waiting or not
         self._flushing = asyncio.Event()  # set at shutdown: waiting edits go at once
 
     def add_platform(self, platform: CardPlatform) -> None:
@@ -64,11 +69,12 @@ class CardService:
                 await self._ballot.withdraw(result.suggestion, "its card could not be posted")
             raise
         await self._store.add_card(result.suggestion.id, card)
+        self._cards.pop(result.suggestion.id, None)
         return card
 
     async def link(self, suggestion: Suggestion, platform: str) -> str | None:
         """A link to the suggestion's card on `platform`, if it has one there."""
-        for card in await self._store.cards_of(suggestion.id):
+        for card in await self._cards_of(suggestion.id):
             if card.platform == platform and platform in self._platforms:
                 return await self._platforms[platform].card_link(card)
         return None
@@ -117,34 +123,54 @@ class CardService:
 
     # Keeping cards true
 
+    async def _cards_of(self, suggestion_id: int) -> list[CardRef]:
+        cards = self._cards.get(suggestion_id)
+        if cards is not None and cards.done() and cards.exception() is None:
+            return cards.result()  # the usual case: no await at all
+        if cards is None or cards.done():
+            cards = self._cards[suggestion_id] = asyncio.ensure_future(
+                self._store.cards_of(suggestion_id)
+            )
+        return await asyncio.shield(cards)
+
     async def tally_changed(self, tally: Tally) -> None:
         """Schedule one edit per card of the suggestion (none if one is already waiting)."""
-        for card in await self._store.cards_of(tally.suggestion.id):
+        for card in await self._cards_of(tally.suggestion.id):
             if card.platform in self._platforms and card not in self._pending:
-                self._pending[card] = asyncio.create_task(
-                    self._edit_later(card, tally.suggestion), name=f"refresh card {card}"
+                self._pending[card] = self._track(
+                    self._edit_later(card, tally.suggestion), f"refresh card {card}"
                 )
 
     async def cycle_closed(self, rollover: Rollover) -> None:
         """Mark the closed cycle's cards, in the background: a rollover must not wait on edits."""
-        task = asyncio.create_task(
-            self._close_cards(rollover), name=f"refresh card: close cycle {rollover.closed.id}"
-        )
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        self._track(self._close_cards(rollover), f"refresh card: close cycle {rollover.closed.id}")
+
+    async def cancel(self) -> None:
+        """Drop edits still waiting (the database is closing): nothing is half-done."""
+        tasks = list(self._editing)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def flush(self) -> None:
         """Make every pending edit now (at shutdown), so no card is left showing a stale count."""
         self._flushing.set()
-        await asyncio.gather(*self._pending.values(), *self._closing, return_exceptions=True)
+        await asyncio.gather(*self._editing, return_exceptions=True)
+
+    def _track(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self._editing.add(task)
+        task.add_done_callback(self._editing.discard)
+        return task
 
     async def _edit_later(self, card: CardRef, suggestion: Suggestion) -> None:
         loop = asyncio.get_running_loop()
         try:
             wait = self._last_edit.get(card, float("-inf")) + self._interval - loop.time()
             if wait > 0 and not self._flushing.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._flushing.wait(), wait)
+                with contextlib.suppress(TimeoutError):  # no extra task per waiting card
+                    async with asyncio.timeout(wait):
+                        await self._flushing.wait()
         finally:
             del self._pending[card]  # a change from here on schedules the next edit
         self._last_edit[card] = loop.time()

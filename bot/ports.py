@@ -10,6 +10,8 @@ from bot.models import (
     Announcement,
     Author,
     CardRef,
+    Cast,
+    Counted,
     Cycle,
     Delivery,
     FeedEntry,
@@ -46,17 +48,16 @@ class BallotStore(Protocol):
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
 
-    async def count_suggestions_by(self, cycle_id: int, platform: str, author_id: str) -> int: ...
+    async def link_and_count(
+        self, cycle_id: int, key: str, platform: str, author_id: str
+    ) -> tuple[Suggestion | None, int]:
+        """In one read: the live suggestion with that link, and how many the author has made."""
 
     async def withdraw(self, suggestion_id: int, now: datetime) -> None: ...
 
-    async def add_vote(
-        self, suggestion_id: int, platform: str, voter_id: str, now: datetime
-    ) -> bool:
-        """True if the vote is new."""
-
-    async def remove_vote(self, suggestion_id: int, platform: str, voter_id: str) -> bool:
-        """True if there was a vote to remove."""
+    async def count(self, cast: Cast, now: datetime) -> Counted:
+        """Record a vote (or take one back) on the open cycle's ballot, durably; a voter's vote
+        for their own suggestion is not recorded. Concurrent casts may share a transaction."""
 
     async def replace_votes(
         self, suggestion_id: int, platform: str, voter_ids: Collection[str], now: datetime
@@ -65,8 +66,9 @@ class BallotStore(Protocol):
 
     async def tally(self, suggestion_id: int) -> Tally: ...
 
-    async def tallies(self, cycle_id: int) -> list[Tally]:
-        """The cycle's live suggestions with their votes, in suggestion order."""
+    async def ranked(self, cycle_id: int, limit: int | None) -> tuple[list[Tally], int]:
+        """The top `limit` (or all) live suggestions, most votes first, the earlier among
+        equals; and how many live suggestions the cycle has."""
 
     async def open_card_suggestion(self, card: CardRef) -> Suggestion | None:
         """The live suggestion `card` belongs to, if its cycle is still open."""

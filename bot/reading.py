@@ -3,7 +3,6 @@ at the first: an operator fixes them all in one go."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -184,8 +183,13 @@ class Reader:
 
 def unknown_settings(names: Collection[str], known: Collection[str]) -> list[str]:
     """A warning for each name that looks like a setting but isn't one, with the closest match."""
+    unknown = sorted(set(names) - set(known))
+    if not unknown:
+        return []
+    import difflib  # only when there is something to suggest
+
     warnings = []
-    for name in sorted(set(names) - set(known)):
+    for name in unknown:
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else " (see .env.example)"
         warnings.append(f"{name} is not a setting Shortlist reads{hint}")

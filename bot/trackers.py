@@ -16,7 +16,6 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,42 +44,50 @@ def _union(rules: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("^(?:" + "|".join(valid) + ")$", re.IGNORECASE) if valid else None
 
 
-@dataclass(frozen=True, slots=True)
 class _Provider:
-    """One ClearURLs provider: the links it covers and the fields it removes from them."""
+    """One ClearURLs provider: the links it covers and the fields it removes from them.
 
-    covers: re.Pattern[str]
-    exceptions: tuple[re.Pattern[str], ...]
-    fields: re.Pattern[str] | None
-    referral: re.Pattern[str] | None
-    host_word: str  # a word its hosts always contain ("amazon"), or "" if unknown
+    Its patterns are compiled the first time a link from its site comes by: a bot sees links
+    from a few dozen sites, not from all the providers' (memory and start-up stay small).
+    """
 
-    @classmethod
-    def from_clearurls(cls, data: dict[str, Any]) -> _Provider | None:
-        try:
-            covers = re.compile(data["urlPattern"], re.IGNORECASE)
-            exceptions = tuple(re.compile(e, re.IGNORECASE) for e in data.get("exceptions", ()))
-        except (KeyError, re.error):
-            return None
-        word = _HOST_WORD.match(data["urlPattern"])
-        return cls(
-            covers,
-            exceptions,
-            _union(data.get("rules", ())),
-            _union(data.get("referralMarketing", ())),
-            word["word"].replace("\\", "") if word else "",
-        )
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+        word = _HOST_WORD.match(str(data.get("urlPattern", "")))
+        self.host_word = word["word"].replace("\\", "") if word else ""  # "amazon", or ""
+        self._compiled: tuple[Any, ...] | None = None
 
-    def applies_to(self, host: str, url: str) -> bool:
-        if self.host_word and self.host_word not in host:
-            return False  # most providers are one site: a substring test spares the regex
-        return bool(self.covers.search(url)) and not any(e.search(url) for e in self.exceptions)
+    def _patterns(self) -> tuple[Any, ...]:
+        if self._compiled is None:
+            data = self._data
+            try:
+                covers = re.compile(data["urlPattern"], re.IGNORECASE)
+                exceptions = tuple(re.compile(e, re.IGNORECASE) for e in data.get("exceptions", ()))
+            except (KeyError, re.error):
+                covers, exceptions = None, ()
+            fields = _union(data.get("rules", ()))
+            referral = _union(data.get("referralMarketing", ()))
+            self._compiled = (covers, exceptions, fields, referral)
+        return self._compiled
+
+    def fields_for(self, host: str, url: str, *, referral: bool) -> list[re.Pattern[str]]:
+        """The field patterns this provider removes from `url`, if it covers it."""
+        covers, exceptions, fields, referral_fields = self._patterns()
+        if covers is None or not covers.search(url) or any(e.search(url) for e in exceptions):
+            return []
+        found = [fields] if fields is not None else []
+        if referral and referral_fields is not None:
+            found.append(referral_fields)
+        return found
 
 
 class TrackerRules:
     def __init__(self, clearurls: dict[str, Any], own: dict[str, Any], fingerprint: str) -> None:
-        providers = (_Provider.from_clearurls(p) for p in clearurls["providers"].values())
-        self._providers = tuple(p for p in providers if p is not None)
+        self._providers = tuple(_Provider(p) for p in clearurls["providers"].values())
+        # Providers by the word their hosts contain, so a link is tried against a few of them.
+        self._by_word: dict[str, list[_Provider]] = {}
+        for provider in self._providers:
+            self._by_word.setdefault(provider.host_word, []).append(provider)
         self._global = _union(own["global"])
         self._referral = _union(own["referral"])
         self._sites = {site: _union(rules) for site, rules in own["sites"].items()}
@@ -98,13 +105,19 @@ class TrackerRules:
             if host == site or host.endswith("." + site):
                 patterns.append(rule)
         patterns += [rule for pattern, rule in self._paths if pattern.match(path)]
-        for provider in self._providers:
-            if provider.applies_to(host, url):
-                patterns.append(provider.fields)
-                if referral:
-                    patterns.append(provider.referral)
+        for provider in self._candidates(host):
+            patterns += provider.fields_for(host, url, referral=referral)
         found = [pattern for pattern in patterns if pattern is not None]
         return [pair for pair in pairs if not any(p.match(pair[0]) for p in found)]
+
+    def _candidates(self, host: str) -> list[_Provider]:
+        """Providers whose host word is a run of the host's labels (or who have none)."""
+        labels = host.split(".")
+        found = list(self._by_word.get("", ()))
+        for start in range(len(labels)):
+            for end in range(start + 1, len(labels) + 1):
+                found += self._by_word.get(".".join(labels[start:end]), ())
+        return found
 
 
 @functools.cache
@@ -132,6 +145,9 @@ def rules() -> TrackerRules:
     return TrackerRules(json.loads(clearurls), json.loads(own), fingerprint())
 
 
-async def warm_up() -> None:
-    """Compile the rules off the event loop, before the first link needs them."""
-    await asyncio.to_thread(rules)
+async def warm_up(delay: float = 2.0) -> None:
+    """Load the rules off the event loop (once start-up is done), before a link needs them."""
+    await asyncio.sleep(delay)
+    await asyncio.to_thread(
+        lambda: rules().strip("https://example.com/", "example.com", "/", [], referral=True)
+    )

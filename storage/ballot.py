@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.models import Author, CardRef, Cycle, IssueRef, Rollover, Suggestion, Tally
+from bot.models import Author, CardRef, Cast, Counted, Cycle, IssueRef, Rollover, Suggestion, Tally
 from storage.database import Database, from_text, to_text
+from storage.mirror import CycleMirror
+from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
+from storage.suggestions import Proposal, SuggestionWriter
+from storage.votes import VoteWriter
 
-SUGGESTION_COLUMNS = (
-    "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
-    " s.created_at"
-)
+MIRROR_ABOVE = 100  # longer shortlists are sorted in memory
 
 
 def _cycle(row: sqlite3.Row) -> Cycle:
@@ -24,23 +25,14 @@ def _cycle(row: sqlite3.Row) -> Cycle:
     )
 
 
-def suggestion_from(row: sqlite3.Row) -> Suggestion:
-    return Suggestion(
-        id=row["id"],
-        cycle_id=row["cycle_id"],
-        number=row["number"],
-        url=row["url"],
-        note=row["note"],
-        author=Author(row["author_platform"], row["author_id"], row["author_name"]),
-        created_at=from_text(row["created_at"]),
-    )
-
-
 class SqliteBallotStore:
     """Implements `bot.ports.BallotStore`."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._votes = VoteWriter(database)
+        self._suggestions = SuggestionWriter(database)
+        self._mirror = CycleMirror()
 
     async def current_cycle(self, now: datetime) -> Cycle:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
@@ -92,28 +84,11 @@ class SqliteBallotStore:
     async def add_suggestion(
         self, cycle_id: int, key: str, url: str, note: str, author: Author, now: datetime
     ) -> tuple[Suggestion, bool]:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO suggestions (cycle_id, number, link_key, url, note, author_platform,"
-                " author_id, author_name, created_at)"
-                " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
-                " FROM suggestions WHERE cycle_id = ?"
-                " ON CONFLICT (cycle_id, link_key) WHERE withdrawn_at IS NULL DO NOTHING",
-                (
-                    cycle_id,
-                    key,
-                    url,
-                    note,
-                    author.platform,
-                    author.id,
-                    author.name,
-                    to_text(now),
-                    cycle_id,
-                ),
-            )
-            created = cursor.rowcount == 1
-        suggestion = await self.suggestion_by_link(cycle_id, key)
-        assert suggestion is not None
+        suggestion, created = await self._suggestions.add(
+            Proposal(cycle_id, key, url, note, author, now)
+        )
+        if created:
+            self._mirror.put(Tally(suggestion, {}))
         return suggestion, created
 
     async def suggestion_by_link(self, cycle_id: int, key: str) -> Suggestion | None:
@@ -126,6 +101,7 @@ class SqliteBallotStore:
 
     async def show_url(self, suggestion_id: int, url: str) -> None:
         await self._db.execute("UPDATE suggestions SET url = ? WHERE id = ?", (url, suggestion_id))
+        self._mirror.show_url(suggestion_id, url)
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None:
         row = await self._db.fetch_one(
@@ -135,37 +111,26 @@ class SqliteBallotStore:
         )
         return suggestion_from(row) if row is not None else None
 
-    async def count_suggestions_by(self, cycle_id: int, platform: str, author_id: str) -> int:
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) FROM suggestions WHERE cycle_id = ? AND author_platform = ?"
-            " AND author_id = ? AND withdrawn_at IS NULL",
-            (cycle_id, platform, author_id),
+    async def link_and_count(
+        self, cycle_id: int, key: str, platform: str, author_id: str
+    ) -> tuple[Suggestion | None, int]:
+        rows = await self._db.fetch_all(
+            f"SELECT {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
+            "  WHERE a.cycle_id = :cycle AND a.author_platform = :platform"
+            "  AND a.author_id = :author AND a.withdrawn_at IS NULL) AS made"
+            " FROM (SELECT 1) LEFT JOIN suggestions s"
+            " ON s.cycle_id = :cycle AND s.link_key = :key AND s.withdrawn_at IS NULL",
+            {"cycle": cycle_id, "key": key, "platform": platform, "author": author_id},
         )
-        assert row is not None
-        return int(row[0])
+        row = rows[0]
+        return (suggestion_from(row) if row["id"] is not None else None), int(row["made"])
 
     async def withdraw(self, suggestion_id: int, now: datetime) -> None:
         await self._db.execute(
             "UPDATE suggestions SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
             (to_text(now), suggestion_id),
         )
-
-    async def add_vote(
-        self, suggestion_id: int, platform: str, voter_id: str, now: datetime
-    ) -> bool:
-        changed = await self._db.execute(
-            "INSERT INTO votes (suggestion_id, platform, voter_id, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (suggestion_id, platform, voter_id, to_text(now)),
-        )
-        return changed == 1
-
-    async def remove_vote(self, suggestion_id: int, platform: str, voter_id: str) -> bool:
-        changed = await self._db.execute(
-            "DELETE FROM votes WHERE suggestion_id = ? AND platform = ? AND voter_id = ?",
-            (suggestion_id, platform, voter_id),
-        )
-        return changed == 1
+        self._mirror.drop(suggestion_id)
 
     async def replace_votes(
         self, suggestion_id: int, platform: str, voter_ids: Collection[str], now: datetime
@@ -186,29 +151,57 @@ class SqliteBallotStore:
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(suggestion_id, platform, voter, to_text(now)) for voter in wanted - present],
             )
+        if present != wanted:
+            self._mirror.put(await self.tally(suggestion_id))
         return present != wanted
 
     async def tally(self, suggestion_id: int) -> Tally:
         rows = await self._db.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
-            " FROM suggestions s LEFT JOIN votes v ON v.suggestion_id = s.id"
-            " WHERE s.id = ? GROUP BY s.id, v.platform",
+            f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
+            " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
+            " WHERE s.id = ?",
             (suggestion_id,),
         )
-        tallies = _tallies(rows)
-        if not tallies:
+        if not rows:
             raise LookupError(f"no suggestion {suggestion_id}")
-        return tallies[0]
+        return fold(rows)[0]
 
-    async def tallies(self, cycle_id: int) -> list[Tally]:
+    async def ranked(self, cycle_id: int, limit: int | None) -> tuple[list[Tally], int]:
+        """The cycle's live suggestions, most votes first (the earlier among equals), at most
+        `limit` of them, and how many there are in all. A short list is an index walk; a long
+        one comes from the mirror, read once."""
+        if limit is None or limit > MIRROR_ABOVE:
+            ranked = await self._mirror.ranked(cycle_id, lambda: self._read_ranked(cycle_id, None))
+            return ranked[:limit], len(ranked)
+        return await self._read_ranked(cycle_id, limit), await self._live(cycle_id)
+
+    async def _read_ranked(self, cycle_id: int, limit: int | None) -> list[Tally]:
         rows = await self._db.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, v.platform AS vote_platform, COUNT(v.voter_id) AS n"
-            " FROM suggestions s LEFT JOIN votes v ON v.suggestion_id = s.id"
+            "WITH top AS ("
+            f" SELECT {SUGGESTION_COLUMNS}, s.votes FROM suggestions s"
             " WHERE s.cycle_id = ? AND s.withdrawn_at IS NULL"
-            " GROUP BY s.id, v.platform ORDER BY s.number",
+            " ORDER BY s.votes DESC, s.number LIMIT ?)"
+            " SELECT top.*, t.platform AS tally_platform, t.votes AS tally_votes FROM top"
+            " LEFT JOIN tallies t ON t.suggestion_id = top.id AND t.votes > 0"
+            " ORDER BY top.votes DESC, top.number",
+            (cycle_id, -1 if limit is None else limit),
+        )
+        # Thousands of rows become models in a worker thread: the event loop stays free.
+        return fold(rows) if len(rows) < 500 else await asyncio.to_thread(fold, rows)
+
+    async def _live(self, cycle_id: int) -> int:
+        counted = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM suggestions WHERE cycle_id = ? AND withdrawn_at IS NULL",
             (cycle_id,),
         )
-        return _tallies(rows)
+        assert counted is not None
+        return int(counted[0])
+
+    async def count(self, cast: Cast, now: datetime) -> Counted:
+        counted = await self._votes.cast(cast, now)
+        if counted.changed and counted.tally is not None:
+            self._mirror.put(counted.tally)
+        return counted
 
     async def open_card_suggestion(self, card: CardRef) -> Suggestion | None:
         row = await self._db.fetch_one(
@@ -227,14 +220,3 @@ class SqliteBallotStore:
             (suggestion_id, platform),
         )
         return row is not None
-
-
-def _tallies(rows: list[sqlite3.Row]) -> list[Tally]:
-    """Fold one row per (suggestion, platform) into one tally per suggestion, keeping order."""
-    suggestions: dict[int, Suggestion] = {}
-    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        suggestion = suggestions.setdefault(row["id"], suggestion_from(row))
-        if row["vote_platform"] is not None:
-            counts[suggestion.id][row["vote_platform"]] = row["n"]
-    return [Tally(suggestion, counts[suggestion.id]) for suggestion in suggestions.values()]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from bot.models import CardRef, Suggestion
-from storage.ballot import SUGGESTION_COLUMNS, suggestion_from
 from storage.database import Database
+from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 
 
 def _card(row: sqlite3.Row) -> CardRef:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -34,6 +34,13 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
+Params = Iterable[Any] | Mapping[str, Any]
+
+
+def _bound(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
+    return params if isinstance(params, Mapping) else tuple(params)
+
+
 class UnusableDatabase(Exception):
     """The database file can't be used: not SQLite, damaged, another program's or newer."""
 
@@ -55,6 +62,7 @@ class Database:
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._connection = connection
+        self._reader: aiosqlite.Connection | None = None  # reads don't queue behind writes
         self._write_lock = asyncio.Lock()
         self.path = path
 
@@ -76,8 +84,16 @@ class Database:
             await connection.execute("PRAGMA busy_timeout = 5000")
             await connection.execute("PRAGMA synchronous = NORMAL")
             await database.migrate()
+            if str(path) != ":memory:":
+                database._reader = await aiosqlite.connect(path, isolation_level=None)
+                database._reader.row_factory = sqlite3.Row
+                await database._reader.execute("PRAGMA query_only = ON")
+                await database._reader.execute("PRAGMA foreign_keys = ON")
+                await database._reader.execute("PRAGMA busy_timeout = 5000")
         except BaseException:
             await connection.close()
+            if database._reader is not None:
+                await database._reader.close()
             raise
         return database
 
@@ -109,6 +125,8 @@ class Database:
         )
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         async with self._write_lock:
             await self._connection.close()
 
@@ -149,13 +167,13 @@ class Database:
                 raise
             await self._connection.execute("COMMIT")
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._connection.execute(sql, tuple(params)) as cursor:
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with (self._reader or self._connection).execute(sql, _bound(params)) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()
             return row
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._connection.execute(sql, tuple(params)) as cursor:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with (self._reader or self._connection).execute(sql, _bound(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:

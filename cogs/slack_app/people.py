@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -15,6 +16,7 @@ from cogs.slack_app.blocks import PLATFORM
 log = logging.getLogger(__name__)
 
 USERGROUP_CACHE_SECONDS = 300.0
+NAME_CACHE_SECONDS = 3600.0  # a renamed member shows under the new name within the hour
 
 
 def slack_error(error: SlackApiError) -> str:
@@ -32,7 +34,9 @@ class People:
         self._curator_ids = frozenset(settings.curator_user_ids)
         self._usergroup = settings.curator_usergroup_id
         self._group: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
-        self._users: dict[str, tuple[str, bool]] = {}
+        # user -> (when looked up, the lookup): one users.info per user however many of their
+        # reactions arrive at once.
+        self._users: dict[str, tuple[float, asyncio.Future[tuple[str, bool]]]] = {}
         self.bot_user_id: str | None = None
 
     async def is_curator(self, client: AsyncWebClient, user_id: str) -> bool:
@@ -49,16 +53,27 @@ class People:
 
     async def who(self, client: AsyncWebClient, user_id: str) -> tuple[str, bool]:
         """(display name, is a bot)."""
-        if user_id not in self._users:
-            try:
-                user = (await client.users_info(user=user_id))["user"]
-            except SlackApiError as error:
-                log.warning("users.info for %s failed: %s", user_id, slack_error(error))
-                return user_id, False
-            profile = user.get("profile") or {}
-            name = profile.get("display_name") or user.get("real_name") or user.get("name", user_id)
-            self._users[user_id] = (name, bool(user.get("is_bot")) or user_id == "USLACKBOT")
-        return self._users[user_id]
+        cached = self._users.get(user_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < NAME_CACHE_SECONDS:
+            lookup = cached[1]
+            if lookup.done():
+                return lookup.result()
+        else:
+            lookup = asyncio.ensure_future(self._look_up(client, user_id))
+            self._users[user_id] = (now, lookup)
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, client: AsyncWebClient, user_id: str) -> tuple[str, bool]:
+        try:
+            user = (await client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            log.warning("users.info for %s failed: %s", user_id, slack_error(error))
+            self._users.pop(user_id, None)  # asked again next time
+            return user_id, False
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or user.get("name", user_id)
+        return name, bool(user.get("is_bot")) or user_id == "USLACKBOT"
 
     async def member(self, client: AsyncWebClient, user_id: str, *, curator_check: bool) -> Member:
         name, is_bot = await self.who(client, user_id)

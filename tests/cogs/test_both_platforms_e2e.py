@@ -80,7 +80,9 @@ async def test_one_process_one_ballot_one_feed_on_both_platforms(tmp_path: Path)
             assert "already suggested on Discord as #1" in slack.responses[-1]["text"]
             slack_card = next(ts for (channel, ts) in slack.messages if channel == SUGGESTIONS)
 
+            api.react(discord_card, BOB["user"])  # Discord keeps the reaction (recovery reads it)
             await discord_server.dispatch("MESSAGE_REACTION_ADD", reaction(BOB, 12, discord_card))
+            slack.react(SUGGESTIONS, slack_card, "U0SAM")
             await slack.envelope(
                 "events_api",
                 event_payload(reaction_event("reaction_added", "U0SAM", SUGGESTIONS, slack_card)),

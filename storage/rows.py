@@ -1,0 +1,39 @@
+"""Rows into the core's models: the one place storage turns SQL results into dataclasses."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+
+from bot.models import Author, Suggestion, Tally
+from storage.database import from_text
+
+SUGGESTION_COLUMNS = (
+    "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
+    " s.created_at"
+)
+
+
+def suggestion_from(row: sqlite3.Row) -> Suggestion:
+    return Suggestion(
+        id=row["id"],
+        cycle_id=row["cycle_id"],
+        number=row["number"],
+        url=row["url"],
+        note=row["note"],
+        author=Author(row["author_platform"], row["author_id"], row["author_name"]),
+        created_at=from_text(row["created_at"]),
+    )
+
+
+def fold(rows: list[sqlite3.Row]) -> list[Tally]:
+    """One row per (suggestion, platform) into one tally per suggestion, keeping their order."""
+    suggestions: dict[int, Suggestion] = {}
+    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        suggestion = suggestions.get(row["id"])
+        if suggestion is None:
+            suggestion = suggestions[row["id"]] = suggestion_from(row)
+        if row["tally_platform"] is not None:
+            counts[suggestion.id][row["tally_platform"]] = row["tally_votes"]
+    return [Tally(suggestion, counts[suggestion.id]) for suggestion in suggestions.values()]

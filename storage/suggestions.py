@@ -1,0 +1,121 @@
+"""New suggestions, committed in groups like votes: members suggesting at once share one
+transaction, and each still waits until its own suggestion is durable."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import NamedTuple
+
+import aiosqlite
+
+from bot.models import Author, Suggestion
+from storage.database import Database, to_text
+from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+
+CHUNK = 400  # (cycle, key) pairs per IN list
+
+
+class Proposal(NamedTuple):
+    cycle_id: int
+    key: str
+    url: str
+    note: str
+    author: Author
+    now: datetime
+
+
+class SuggestionWriter:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._queue: list[tuple[Proposal, asyncio.Future[tuple[Suggestion, bool]]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def add(self, proposal: Proposal) -> tuple[Suggestion, bool]:
+        """The new suggestion and True, or the live one with that link and False."""
+        future: asyncio.Future[tuple[Suggestion, bool]] = asyncio.get_running_loop().create_future()
+        self._queue.append((proposal, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write(), name="suggestion writer")
+        return await future
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                results = await self._record([proposal for proposal, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _record(self, proposals: list[Proposal]) -> list[tuple[Suggestion, bool]]:
+        wanted = sorted({(p.cycle_id, p.key) for p in proposals})
+        async with self._db.transaction() as connection:
+            existing = await _live(connection, wanted)
+            numbers: dict[int, int] = {}
+            for cycle_id in {cycle for cycle, _ in wanted}:
+                async with connection.execute(
+                    "SELECT COALESCE(MAX(number), 0) FROM suggestions WHERE cycle_id = ?",
+                    (cycle_id,),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                numbers[cycle_id] = int(row[0]) if row else 0
+            new: dict[tuple[int, str], Proposal] = {}
+            for proposal in proposals:  # the first of each new link wins its number
+                place = (proposal.cycle_id, proposal.key)
+                if place not in existing and place not in new:
+                    new[place] = proposal
+            rows = []
+            for (cycle_id, key), p in new.items():
+                numbers[cycle_id] += 1
+                rows.append(
+                    (
+                        cycle_id,
+                        numbers[cycle_id],
+                        key,
+                        p.url,
+                        p.note,
+                        p.author.platform,
+                        p.author.id,
+                        p.author.name,
+                        to_text(p.now),
+                    )
+                )
+            if rows:
+                await connection.executemany(
+                    "INSERT INTO suggestions (cycle_id, number, link_key, url, note,"
+                    " author_platform, author_id, author_name, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            stored = await _live(connection, sorted(new))
+        results = []
+        for proposal in proposals:
+            place = (proposal.cycle_id, proposal.key)
+            if place in existing:
+                results.append((existing[place], False))
+            else:  # the same link twice in one batch: the first proposal made it
+                results.append((stored[place], new[place] is proposal))
+        return results
+
+
+async def _live(
+    connection: aiosqlite.Connection, places: list[tuple[int, str]]
+) -> dict[tuple[int, str], Suggestion]:
+    found: dict[tuple[int, str], Suggestion] = {}
+    for start in range(0, len(places), CHUNK):
+        chunk = places[start : start + CHUNK]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        async with connection.execute(
+            f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s"
+            f" WHERE s.withdrawn_at IS NULL AND (s.cycle_id, s.link_key) IN (VALUES {values})",
+            [part for place in chunk for part in place],
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[(row["cycle_id"], row["link_key"])] = suggestion_from(row)
+    return found

@@ -1,0 +1,206 @@
+"""Votes, committed in groups: one writer takes whatever votes arrived while it was busy and
+records them in one transaction, so a burst of reactions costs a few transactions instead of one
+each. Every caller still waits until its own vote is durable.
+
+Each vote names a card (resolved, in SQL, to the open cycle's live suggestion) or a suggestion.
+The tallies are kept by triggers (migration 0005) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import aiosqlite
+
+from bot.models import CardRef, Cast, Counted, Suggestion, Tally
+from storage.database import Database, to_text
+from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+
+CHUNK = 900  # rows per IN (...) list: SQLite's default limit is 32,766 parameters
+
+_Key = tuple[int, str, str]  # (suggestion, platform, voter)
+_T = TypeVar("_T")
+
+
+class VoteWriter:
+    """Records casts in groups; `stop()` finishes what was queued."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._queue: list[tuple[Cast, datetime, asyncio.Future[Counted]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def cast(self, cast: Cast, now: datetime) -> Counted:
+        future: asyncio.Future[Counted] = asyncio.get_running_loop().create_future()
+        self._queue.append((cast, now, future))
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write(), name="vote writer")
+        return await future
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._wake.set()
+            with contextlib.suppress(Exception):
+                await self._task
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            self._wake.clear()
+            try:
+                results = await self._record([cast for cast, _, _ in batch], batch[-1][1])
+            except BaseException as error:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, _, future), counted in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(counted)
+
+    async def _record(self, casts: Sequence[Cast], now: datetime) -> list[Counted]:
+        async with self._db.transaction() as connection:
+            suggestions = await _resolve(connection, casts)
+            voted = await _existing(
+                connection,
+                {
+                    (s.id, c.platform, c.voter_id)
+                    for c, s in zip(casts, suggestions, strict=True)
+                    if s
+                },
+            )
+            outcomes: list[tuple[Suggestion | None, bool, bool]] = []
+            when = to_text(now)
+            adds: dict[_Key, str] = {}
+            removes: set[_Key] = set()
+            for cast, suggestion in zip(casts, suggestions, strict=True):
+                if suggestion is None:
+                    outcomes.append((None, False, False))
+                    continue
+                key = (suggestion.id, cast.platform, cast.voter_id)
+                own = suggestion.author.platform == cast.platform and (
+                    suggestion.author.id == cast.voter_id
+                )
+                if cast.add and own:
+                    outcomes.append((suggestion, False, True))
+                    continue
+                changed = (key not in voted) if cast.add else (key in voted)
+                if changed:
+                    (voted.add if cast.add else voted.discard)(key)
+                    if cast.add:
+                        adds[key] = when
+                        removes.discard(key)
+                    else:
+                        removes.add(key)
+                        adds.pop(key, None)
+                outcomes.append((suggestion, changed, False))
+            if removes:
+                await connection.executemany(
+                    "DELETE FROM votes WHERE suggestion_id = ? AND platform = ? AND voter_id = ?",
+                    sorted(removes),
+                )
+            if adds:
+                await connection.executemany(
+                    "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(*key, when) for key, when in adds.items()],
+                )
+            tallies = await _tallies(connection, {s.id for s, _, _ in outcomes if s})
+        return [Counted(tallies[s.id] if s else None, changed, own) for s, changed, own in outcomes]
+
+
+async def _resolve(
+    connection: aiosqlite.Connection, casts: Sequence[Cast]
+) -> list[Suggestion | None]:
+    """Each cast's live suggestion in the open cycle (by card or by id), or None."""
+    cards = {cast.card for cast in casts if cast.card is not None}
+    ids = {cast.suggestion_id for cast in casts if cast.suggestion_id is not None}
+    by_card: dict[CardRef, Suggestion] = {}
+    for card_chunk in _chunks(
+        sorted(cards, key=lambda c: (c.platform, c.channel_id, c.message_id))
+    ):
+        rows = await _all(
+            connection,
+            f"SELECT c.platform AS card_platform, c.channel_id, c.message_id, {SUGGESTION_COLUMNS}"
+            " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
+            " JOIN cycles y ON y.id = s.cycle_id"
+            " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
+            f" AND (c.platform, c.channel_id, c.message_id) IN ({_values(len(card_chunk), 3)})",
+            [part for c in card_chunk for part in (c.platform, c.channel_id, c.message_id)],
+        )
+        for row in rows:
+            by_card[CardRef(row["card_platform"], row["channel_id"], row["message_id"])] = (
+                suggestion_from(row)
+            )
+    by_id: dict[int, Suggestion] = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = await _all(
+            connection,
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s JOIN cycles y ON y.id = s.cycle_id"
+            " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
+            f" AND s.id IN ({_values(len(chunk), 1)})",
+            chunk,
+        )
+        by_id.update((row["id"], suggestion_from(row)) for row in rows)
+    return [
+        by_card.get(cast.card) if cast.card is not None else by_id.get(cast.suggestion_id or 0)
+        for cast in casts
+    ]
+
+
+async def _existing(connection: aiosqlite.Connection, keys: set[_Key]) -> set[_Key]:
+    found: set[_Key] = set()
+    for chunk in _chunks(sorted(keys)):
+        rows = await _all(
+            connection,
+            "SELECT suggestion_id, platform, voter_id FROM votes"
+            f" WHERE (suggestion_id, platform, voter_id) IN ({_values(len(chunk), 3)})",
+            [part for key in chunk for part in key],
+        )
+        found.update((row[0], row[1], row[2]) for row in rows)
+    return found
+
+
+async def _tallies(connection: aiosqlite.Connection, ids: set[int]) -> dict[int, Tally]:
+    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
+    suggestions: dict[int, Suggestion] = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = await _all(
+            connection,
+            f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
+            " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
+            f" WHERE s.id IN ({_values(len(chunk), 1)})",
+            chunk,
+        )
+        for row in rows:
+            suggestions.setdefault(row["id"], suggestion_from(row))
+            if row["tally_platform"] is not None:
+                counts[row["id"]][row["tally_platform"]] = row["tally_votes"]
+    return {id_: Tally(s, counts[id_]) for id_, s in suggestions.items()}
+
+
+async def _all(
+    connection: aiosqlite.Connection, sql: str, params: Iterable[object]
+) -> list[sqlite3.Row]:
+    async with connection.execute(sql, tuple(params)) as cursor:
+        return list(await cursor.fetchall())
+
+
+def _values(rows: int, width: int) -> str:
+    one = "?" if width == 1 else "(" + ", ".join("?" * width) + ")"
+    return ", ".join([one] * rows) if width == 1 else "VALUES " + ", ".join([one] * rows)
+
+
+def _chunks(items: Sequence[_T]) -> Iterable[list[_T]]:
+    for start in range(0, len(items), CHUNK):
+        yield list(items[start : start + CHUNK])

@@ -1,0 +1,92 @@
+"""Votes and suggestions committed in groups, tallies kept by triggers, the full shortlist from
+memory: each must give exactly what one-at-a-time writes and a fresh read would."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.app import App
+from bot.ballot import Ballot
+from bot.errors import SelfVote
+from bot.models import CardRef, Member, VoteChange
+from storage import SqliteBallotStore, SqliteCardStore
+
+CURATOR = Member("chat", "cur", "Cur", is_curator=True)
+
+
+def reader(n: int) -> Member:
+    return Member("chat", f"r{n}", f"Reader {n}")
+
+
+async def consistent(app: App) -> None:
+    """Every maintained count equals a count of the votes themselves."""
+    off = await app.database.fetch_all(
+        "SELECT s.id FROM suggestions s"
+        " WHERE s.votes != (SELECT COUNT(*) FROM votes v WHERE v.suggestion_id = s.id)"
+        " UNION SELECT t.suggestion_id FROM tallies t WHERE t.votes != (SELECT COUNT(*)"
+        "  FROM votes v WHERE v.suggestion_id = t.suggestion_id AND v.platform = t.platform)"
+    )
+    assert off == []
+
+
+async def test_members_suggesting_at_once_get_one_suggestion_per_link(ballot: Ballot) -> None:
+    links = [f"https://example.com/{n % 7}?utm_source=x{n}" for n in range(40)]
+    results = await asyncio.gather(
+        *(
+            ballot.suggest(Member("chat", f"m{n}", f"M{n}", is_curator=True), link)
+            for n, link in enumerate(links)
+        ),
+        return_exceptions=True,
+    )
+    created = [r for r in results if not isinstance(r, BaseException) and r.is_new]
+    assert len(created) == 7
+    assert sorted(r.suggestion.number for r in created) == list(range(1, 8))
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 33  # the same link again: "already on the ballot"
+
+
+async def test_a_burst_of_votes_counts_each_member_once(
+    app: App, ballot: Ballot, card_store: SqliteCardStore
+) -> None:
+    author = Member("chat", "author", "Author")
+    suggestion = (await ballot.suggest(author, "https://example.com/a")).suggestion
+    card = CardRef("chat", "c", "m")
+    await card_store.add_card(suggestion.id, card)
+    votes = [ballot.vote_on_card(card, reader(n % 30)) for n in range(90)]
+    outcomes = await asyncio.gather(*votes)
+    changes = [o.change for o in outcomes if o is not None]
+    assert changes.count(VoteChange.ADDED) == 30
+    assert changes.count(VoteChange.ALREADY_COUNTED) == 60
+    removals = await asyncio.gather(*(ballot.unvote_on_card(card, reader(n)) for n in range(40)))
+    assert [o.change for o in removals if o is not None].count(VoteChange.REMOVED) == 30
+    assert (await ballot.tally(suggestion)).votes == 0
+    with pytest.raises(SelfVote):
+        await ballot.vote_on_card(card, author)
+    await consistent(app)
+
+
+async def test_the_full_shortlist_from_memory_matches_a_fresh_read(
+    app: App, ballot: Ballot, card_store: SqliteCardStore
+) -> None:
+    cards = []
+    for n in range(30):
+        made = await ballot.suggest(Member("chat", f"a{n}", f"A{n}"), f"http://example.com/{n}")
+        cards.append(CardRef("chat", "c", f"card{n}"))
+        await card_store.add_card(made.suggestion.id, cards[-1])
+    await ballot.shortlist(CURATOR)  # the mirror is read now
+    votes = [ballot.vote_on_card(cards[n % 30], reader(n)) for n in range(200)]
+    await asyncio.gather(asyncio.gather(*votes), ballot.shortlist(CURATOR))  # read as votes land
+    withdrawn = (await ballot.shortlist(CURATOR)).ranked[3].suggestion
+    await ballot.withdraw(withdrawn, "a test")
+    with pytest.raises(Exception, match="already on the ballot"):
+        await ballot.suggest(CURATOR, "https://example.com/5")  # shown as https from now on
+    from_memory = await ballot.shortlist(CURATOR)
+    fresh = await SqliteBallotStore(app.database).ranked(from_memory.cycle.id, 100)  # from SQL
+    assert [
+        (t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in from_memory.ranked
+    ] == [(t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in fresh[0]]
+    assert from_memory.total == fresh[1] == 29
+    assert any(t.suggestion.url == "https://example.com/5" for t in from_memory.ranked)
+    await consistent(app)
