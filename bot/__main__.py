@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         return check(settings)
     if arguments.command == "backup":
         return _backup(settings, Path(arguments.path))
+    if arguments.command == "slack-manifest":
+        from cogs.slack_app.manifest import manifest
+
+        print(json.dumps(manifest(settings.slack), indent=2, ensure_ascii=False))
+        return 0
     return _run(settings)
 
 
@@ -53,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="write a consistent copy of the database, even while the bot runs"
     )
     backup_command.add_argument("path", help="the new file to write")
+    commands.add_parser(
+        "slack-manifest",
+        help="print the Slack app manifest for these settings (commands, mode, request URL)",
+    )
     return parser
 
 

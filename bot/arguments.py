@@ -14,7 +14,7 @@ class UsageError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ShortlistRequest:
-    action: Literal["show", "close", "export"] = "show"
+    action: Literal["show", "close", "export", "poll", "feed"] = "show"
     limit: int | None = None
     cycle: int | None = None
 
@@ -24,6 +24,8 @@ SHORTLIST_FORMS = (
     ("close", "close this cycle's ballot and open the next"),
     ("cycle <n> [limit]", "show an earlier cycle"),
     ("export [n]", "a cycle's shortlist as Markdown"),
+    ("poll", "check the newsletter feeds now"),
+    ("feed", "how each newsletter feed is doing"),
 )
 
 
@@ -35,13 +37,17 @@ def positive(text: str, what: str) -> int:
 
 
 def parse_shortlist(text: str) -> ShortlistRequest:
-    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n]`."""
+    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n]` | `poll` | `feed`."""
     args = text.split()
     match [arg.lower() for arg in args]:
         case []:
             return ShortlistRequest()
         case ["close"]:
             return ShortlistRequest("close")
+        case ["poll"]:
+            return ShortlistRequest("poll")
+        case ["feed"] | ["feed", "status"]:
+            return ShortlistRequest("feed")
         case ["export"]:
             return ShortlistRequest("export")
         case ["export", _]:

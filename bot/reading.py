@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
 _SHORTCODE = re.compile(r"^:(?P<name>[a-z0-9_+-]+):$")
 _CUSTOM_EMOJI = re.compile(r"^<a?:[A-Za-z0-9_]{2,32}:\d+>$|^[A-Za-z0-9_]{2,32}:\d+$")
+_COMMAND = re.compile(r"^/[a-z0-9_-]{1,32}$")
 _SLACK_REACTION = re.compile(r"^[a-z0-9_+'-]+(::skin-tone-[2-6])?$")
 # The shortcodes people write for the usual vote emoji, and the emoji Discord needs instead.
 EMOJI_NAMES = {
@@ -170,6 +171,14 @@ class Reader:
             return raw
         self.problem(name, f"must be an emoji (such as 👍) or <:name:id>, not {raw!r}")
         return default
+
+    def command(self, name: str, default: str) -> str:
+        """A Slack slash command name: `/` and up to 32 lower-case letters, digits, - or _."""
+        raw = self.text(name, default)
+        if not _COMMAND.match(raw):
+            self.problem(name, f"must be a command name such as {default}, not {raw!r}")
+            return default
+        return raw
 
     def slack_reaction(self, name: str, default: str) -> str:
         """A reaction name, with or without its colons: `+1`, `:thumbsup:`."""

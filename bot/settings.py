@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.reading import Reader, SettingsError
 
-__all__ = ["DiscordSettings", "Settings", "SettingsError", "SlackSettings"]
+__all__ = ["CommandNames", "DiscordSettings", "Settings", "SettingsError", "SlackSettings"]
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -45,6 +45,10 @@ KNOWN_SETTINGS = (
     "SLACK_CURATOR_CHANNEL_ID",
     "SLACK_VOTE_REACTION",
     "SLACK_API_URL",
+    "SLACK_SUGGEST_COMMAND",
+    "SLACK_SHORTLIST_COMMAND",
+    "SLACK_REQUEST_URL",
+    "SLACK_ANNOUNCE_USERGROUP_ID",
 )
 MIN_POLL_SECONDS = 10
 MAX_POLL_SECONDS = 7 * 24 * 3600
@@ -98,6 +102,14 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandNames:
+    """Slack's slash commands: members get `suggest`, curators everything under `shortlist`."""
+
+    suggest: str = "/suggest"
+    shortlist: str = "/shortlist"
+
+
+@dataclass(frozen=True, slots=True)
 class SlackSettings:
     """Present when SLACK_BOT_TOKEN is set. Socket Mode with SLACK_APP_TOKEN, else HTTP mode."""
 
@@ -112,6 +124,9 @@ class SlackSettings:
     curator_channel_id: str | None = None
     vote_reaction: str = "+1"
     api_url: str | None = None
+    commands: CommandNames = CommandNames()
+    request_url: str | None = None  # the public address of /slack/events, for HTTP mode
+    announce_usergroup_id: str | None = None
 
     def __repr__(self) -> str:  # tokens and the signing secret never reach a log line
         mode = "socket" if self.socket_mode else f"http:{self.port}"
@@ -158,6 +173,12 @@ class SlackSettings:
             curator_channel_id=read.slack_id("SLACK_CURATOR_CHANNEL_ID"),
             vote_reaction=reaction,
             api_url=read.url("SLACK_API_URL", ("http", "https")),
+            commands=CommandNames(
+                suggest=read.command("SLACK_SUGGEST_COMMAND", "/suggest"),
+                shortlist=read.command("SLACK_SHORTLIST_COMMAND", "/shortlist"),
+            ),
+            request_url=read.url("SLACK_REQUEST_URL", ("https",)),
+            announce_usergroup_id=read.slack_id("SLACK_ANNOUNCE_USERGROUP_ID"),
         )
 
 

@@ -56,6 +56,7 @@ class FakeSlack:
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     # Runs after a call was answered and before the answer is sent (see fake_discord).
     after_accept: Callable[[ApiCall], Awaitable[None]] | None = None
+    rate_limit: dict[str, int] = field(default_factory=dict)  # method -> 429s still to give
 
     @property
     def api_url(self) -> str:
@@ -95,6 +96,11 @@ class FakeSlack:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
         call = ApiCall(method, args, token)
         self.calls.append(call)
+        if self.rate_limit.get(method, 0) > 0:  # as Slack answers past a method's tier
+            self.rate_limit[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         answer = self._answer(method, args, token)
         if self.after_accept is not None:
             await self.after_accept(call)

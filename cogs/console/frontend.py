@@ -7,12 +7,10 @@ drive the real process. `/vote` and `/unvote` stand in for reactions on a card.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import shlex
 import sys
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -24,6 +22,7 @@ from bot.models import Announcement, Member, VoteChange
 from bot.text import GENERIC_APOLOGY, closed_reply, plural, shortlist_markdown
 from bot.watcher import FeedWatcher
 from cogs.console import render
+from cogs.console.lines import read_lines
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +135,12 @@ class Console:
 
     async def _shortlist(self, rest: str) -> None:
         request = parse_shortlist(rest)
+        if request.action == "poll":
+            await self._poll("")
+            return
+        if request.action == "feed":
+            await self._feed("status")
+            return
         if request.action == "close":
             before = await self._ballot.shortlist(self.member)
             rollover = await self._ballot.close_cycle(self.member)
@@ -206,29 +211,6 @@ def _number(rest: str) -> int:
     if len(args) != 1:
         raise UsageError("Give one suggestion number.")
     return positive(args[0], "suggestion number")
-
-
-async def read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
-    """Lines from `stream`, read on a daemon thread so a blocked read never holds up shutdown.
-
-    (`connect_read_pipe` can't watch a regular file, and the default executor would wait for a
-    pending `readline` at exit.) None marks the end of input.
-    """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def pump() -> None:
-        try:
-            for line in stream:
-                loop.call_soon_threadsafe(queue.put_nowait, line)
-        except (OSError, ValueError):
-            pass
-        finally:
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is listening
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-
-    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
-    return queue
 
 
 class ConsoleFrontEnd:

@@ -9,11 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.ballot import Ballot
+from bot.ballot import MAX_NOTE_LENGTH, Ballot
 from bot.cards import CardService
 from bot.errors import SelfVote
 from bot.models import CardRef, Member, Shortlist
 from bot.text import closed_reply, shortlist_markdown
+from bot.urls import MAX_URL_LENGTH
 from cogs.discord_bot.members import Curators, reactor
 from cogs.discord_bot.render import NO_PINGS, PLATFORM, shortlist_embed
 
@@ -55,7 +56,11 @@ class BallotCog(commands.Cog):
     )
     @app_commands.guild_only()
     async def suggest(
-        self, interaction: discord.Interaction, url: str, note: str | None = None
+        self,
+        interaction: discord.Interaction,
+        # Discord enforces the limits while the member types.
+        url: app_commands.Range[str, 1, MAX_URL_LENGTH],
+        note: app_commands.Range[str, None, MAX_NOTE_LENGTH] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel_id = self.suggestions_channel_id or interaction.channel_id

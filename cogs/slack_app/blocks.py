@@ -59,7 +59,7 @@ def card(tally: Tally, reaction: str, *, closed: bool = False) -> tuple[str, lis
     return fallback, blocks
 
 
-def shortlist(shortlist: Shortlist) -> tuple[str, list[Block]]:
+def shortlist(shortlist: Shortlist, command: str = "/shortlist") -> tuple[str, list[Block]]:
     title = cycle_title(shortlist)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(title, 150)}}
@@ -76,7 +76,7 @@ def shortlist(shortlist: Shortlist) -> tuple[str, list[Block]]:
     shown = min(len(shortlist.ranked), room)
     if shown < shortlist.total:
         blocks.append(
-            _context(f"… and {shortlist.total - shown} more: `/shortlist export` has them all.")
+            _context(f"… and {shortlist.total - shown} more: `{command} export` has them all.")
         )
     blocks.append(
         _context(
@@ -86,11 +86,16 @@ def shortlist(shortlist: Shortlist) -> tuple[str, list[Block]]:
     return title, blocks
 
 
-def announcement(item: Announcement) -> tuple[str, list[Block]]:
+def announcement(
+    item: Announcement, command: str = "/suggest", ping: str | None = None
+) -> tuple[str, list[Block]]:
+    """The announcement; `ping` is a user group to mention (`<!subteam^S…>`), if any."""
     title = f"New issue: {item.title}"
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(title, 150)}}
     ]
+    if ping is not None:
+        blocks.append(_mrkdwn(f"<!subteam^{ping}>"))
     body = link(item.link, item.title) if item.link else escape(item.title)
     if item.summary:
         body += f"\n{escape(item.summary)}"
@@ -102,11 +107,12 @@ def announcement(item: Announcement) -> tuple[str, list[Block]]:
         blocks.append(_context(" · ".join(context)))
     blocks.append(
         _mrkdwn(
-            "Suggestions for the next issue are open: `/suggest &lt;link&gt; [note]`, "
+            f"Suggestions for the next issue are open: `{command} &lt;link&gt; [note]`, "
             "then vote with reactions."
         )
     )
-    return escape(title), blocks
+    fallback = escape(title) if ping is None else f"<!subteam^{ping}> {escape(title)}"
+    return fallback, blocks
 
 
 def poll(results: list[PollResult]) -> str:
@@ -115,7 +121,7 @@ def poll(results: list[PollResult]) -> str:
     return "\n".join(lines)
 
 
-def feed_status(statuses: list[FeedStatus]) -> tuple[str, list[Block]]:
+def feed_status(statuses: list[FeedStatus], command: str = "/shortlist") -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Feed status"}}
     ]
@@ -123,7 +129,7 @@ def feed_status(statuses: list[FeedStatus]) -> tuple[str, list[Block]]:
         blocks.append(_mrkdwn("No feeds are configured (FEED_URLS)."))
     for status in statuses[: MAX_BLOCKS - 1]:
         state = (
-            "disabled (410 Gone; `/poll` tries again)"
+            f"disabled (410 Gone; `{command} poll` tries again)"
             if status.disabled
             else f"next check {moment(status.next_check)}"
         )

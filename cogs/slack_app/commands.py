@@ -14,7 +14,7 @@ from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
-from bot.settings import SlackSettings
+from bot.settings import CommandNames, SlackSettings
 from bot.text import closed_reply, shortlist_markdown
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
@@ -39,15 +39,13 @@ def split_suggestion(text: str) -> tuple[str, str]:
     return url, note
 
 
-def usage(command: str) -> str:
-    if command == "/shortlist":
+def usage(command: str, names: CommandNames) -> str:
+    if command == names.shortlist:
         return "Usage: " + " · ".join(
-            f"`/shortlist {form}` {what}" for form, what in SHORTLIST_FORMS
+            f"`{names.shortlist} {form}` {what}" for form, what in SHORTLIST_FORMS
         )
-    if command == "/suggest":
-        return "Usage: `/suggest <link> [note]`"
-    if command == "/feed":
-        return "Usage: `/feed status`"
+    if command == names.suggest:
+        return f"Usage: `{names.suggest} <link> [note]`"
     return ""
 
 
@@ -84,10 +82,19 @@ class Commands:
         await ack()
         request = parse_shortlist(command.get("text", ""))
         member = await self.people.member(client, command["user_id"], curator_check=True)
+        if request.action == "poll":
+            results = await self._require_watcher().poll_now(member)
+            await respond(text=blocks.poll(results), response_type="ephemeral")
+            return
+        if request.action == "feed":
+            statuses = await self._require_watcher().status(member)
+            text, status_blocks = blocks.feed_status(statuses, self.settings.commands.shortlist)
+            await respond(text=text, blocks=status_blocks, response_type="ephemeral")
+            return
         if request.action == "close":
             before = await self.ballot.shortlist(member)
             rollover = await self.ballot.close_cycle(member)
-            show = f"`/shortlist cycle {rollover.closed.id}`"
+            show = f"`{self.settings.commands.shortlist} cycle {rollover.closed.id}`"
             text = closed_reply(rollover, before.total, show=show)
             await respond(text=text, response_type="ephemeral")
             return
@@ -96,28 +103,8 @@ class Commands:
             for chunk in _chunks(shortlist_markdown(ranked), EXPORT_CHUNK):
                 await respond(text=f"```{escape(chunk)}```", response_type="ephemeral")
             return
-        text, ranked_blocks = blocks.shortlist(ranked)
+        text, ranked_blocks = blocks.shortlist(ranked, self.settings.commands.shortlist)
         await respond(text=escape(text), blocks=ranked_blocks, response_type="ephemeral")
-
-    async def poll(
-        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        watcher = self._require_watcher()
-        member = await self.people.member(client, command["user_id"], curator_check=True)
-        results = await watcher.poll_now(member)
-        await respond(text=blocks.poll(results), response_type="ephemeral")
-
-    async def feed(
-        self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        if command.get("text", "").strip().lower() != "status":
-            raise UsageError("Did you mean `/feed status`?")
-        watcher = self._require_watcher()
-        member = await self.people.member(client, command["user_id"], curator_check=True)
-        text, status_blocks = blocks.feed_status(await watcher.status(member))
-        await respond(text=text, blocks=status_blocks, response_type="ephemeral")
 
     def _require_watcher(self) -> FeedWatcher:
         if self.watcher is None:

@@ -10,6 +10,10 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ballot import Ballot
@@ -51,7 +55,16 @@ class SlackFrontEnd:
         self._settings = settings
         self._host = host
         base_url = (settings.api_url or "https://slack.com/api").rstrip("/") + "/"
-        self.client = AsyncWebClient(token=settings.bot_token, base_url=base_url)
+        # Rate limits (honouring Retry-After) and dropped connections are retried in every call,
+        # listeners' too: Bolt copies these handlers into each request's client.
+        self.client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=base_url,
+            retry_handlers=[
+                AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            ],
+        )
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret or "",
@@ -64,6 +77,7 @@ class SlackFrontEnd:
             self.app,
             Commands(ballot, cards, watcher, settings, self.people),
             Reactions(ballot, self.card_platform, self.people),
+            settings.commands,
         )
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -162,7 +176,9 @@ class SlackFrontEnd:
         await self._ready.wait()
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
-        text, announcement_blocks = blocks.announcement(announcement)
+        text, announcement_blocks = blocks.announcement(
+            announcement, self._settings.commands.suggest, self._settings.announce_usergroup_id
+        )
         posted = await self.client.chat_postMessage(
             channel=channel_id,
             text=text,

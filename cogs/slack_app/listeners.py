@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.arguments import UsageError
 from bot.errors import UserFacingError
+from bot.settings import CommandNames
 from bot.text import GENERIC_APOLOGY
 from cogs.slack_app.blocks import escape
 from cogs.slack_app.cards import SlackRefusal
@@ -26,7 +27,7 @@ from cogs.slack_app.reactions import Reactions
 
 log = logging.getLogger(__name__)
 
-# What the app manifest (slack-manifest.json) must grant, and why.
+# What the app manifest must grant, and why (`python -m bot slack-manifest` writes it).
 SCOPES = {
     "commands": "the slash commands",
     "chat:write": "cards, announcements, live counts (chat.update), self-vote notes",
@@ -38,10 +39,13 @@ SCOPES = {
 }
 
 
-def refusal_text(error: Exception, command: str) -> str | None:
+EVENTS = frozenset({"reaction_added", "reaction_removed"})  # the events the app subscribes to
+
+
+def refusal_text(error: Exception, usage_text: str) -> str | None:
     """What the member hears for a refusal, in Slack markup; None for a bug."""
     if isinstance(error, UsageError):
-        return f"{escape(error.message)}\n{escape(usage(command))}"
+        return f"{escape(error.message)}\n{escape(usage_text)}"
     if isinstance(error, SlackRefusal):
         return error.message  # written here, in Slack markup
     if isinstance(error, UserFacingError):
@@ -55,9 +59,11 @@ CommandListener = Callable[
 EventListener = Callable[[dict[str, Any], AsyncWebClient, AsyncBoltContext], Awaitable[None]]
 
 
-async def on_error(error: Exception, what: str, respond: AsyncRespond | None) -> None:
+async def on_error(
+    error: Exception, what: str, respond: AsyncRespond | None, usage_text: str = ""
+) -> None:
     """Refusals go back to the member privately; anything else is logged, with an apology."""
-    text = refusal_text(error, what)
+    text = refusal_text(error, usage_text)
     if text is None:
         log.error("%s failed", what, exc_info=error)
         text = GENERIC_APOLOGY
@@ -65,14 +71,15 @@ async def on_error(error: Exception, what: str, respond: AsyncRespond | None) ->
         await respond(text=text, response_type="ephemeral")
 
 
-def answered(listener: CommandListener) -> CommandListener:
+def answered(listener: CommandListener, names: CommandNames) -> CommandListener:
     async def command_listener(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         try:
             await listener(ack, command, respond, client)
         except Exception as error:
-            await on_error(error, str(command.get("command")), respond)
+            name = str(command.get("command"))
+            await on_error(error, name, respond, usage(name, names))
 
     return command_listener
 
@@ -89,17 +96,15 @@ def logged(listener: EventListener) -> EventListener:
     return event_listener
 
 
-def register(app: AsyncApp, commands: Commands, reactions: Reactions) -> dict[str, list[str]]:
-    """Only registers. Returns what it registered (the manifest test compares them)."""
-    by_command = {
-        "/suggest": commands.suggest,
-        "/shortlist": commands.shortlist,
-        "/poll": commands.poll,
-        "/feed": commands.feed,
-    }
+def register(
+    app: AsyncApp, commands: Commands, reactions: Reactions, names: CommandNames
+) -> dict[str, list[str]]:
+    """Only registers. Returns what it registered (the manifest is made from the same)."""
+    by_command = {names.suggest: commands.suggest, names.shortlist: commands.shortlist}
     by_event = {"reaction_added": reactions.added, "reaction_removed": reactions.removed}
+    assert set(by_event) == EVENTS
     for name, command in by_command.items():
-        app.command(name)(answered(command))
+        app.command(name)(answered(command, names))
     for name, event in by_event.items():
         app.event(name)(logged(event))
     return {"commands": list(by_command), "events": list(by_event)}

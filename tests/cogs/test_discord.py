@@ -55,6 +55,8 @@ async def test_login_syncs_the_commands_to_the_guild(harness: DiscordHarness) ->
     assert {o["name"] for o in commands["shortlist"]["options"]} == {"show", "export", "close"}
     suggest_options = {o["name"]: o["required"] for o in commands["suggest"]["options"]}
     assert suggest_options == {"url": True, "note": False}
+    limits = {o["name"]: o.get("max_length") for o in commands["suggest"]["options"]}
+    assert limits == {"url": 2048, "note": 280}  # Discord stops the member as they type
 
 
 def _card_id(api: FakeDiscordAPI, n: int = 0) -> str:

@@ -361,12 +361,64 @@ async def test_a_rejected_token_turns_slack_off(tmp_path: Path, fake: FakeSlack)
 
 async def test_the_manifest_grants_exactly_what_the_app_uses(slack: SlackHarness) -> None:
     from cogs.slack_app.listeners import SCOPES
+    from cogs.slack_app.manifest import manifest
 
-    manifest = json.loads((Path(__file__).parents[2] / "slack-manifest.json").read_text())
-    commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    checked_in = json.loads((Path(__file__).parents[2] / "slack-manifest.json").read_text())
+    assert checked_in == manifest()  # `python -m bot slack-manifest` with the defaults
+    generated = manifest(slack.settings)
+    commands = [c["command"] for c in generated["features"]["slash_commands"]]
     assert commands == slack.front.registered["commands"]
-    assert all(not c["should_escape"] for c in manifest["features"]["slash_commands"])
-    events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert events == slack.front.registered["events"]
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
-    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert all(not c["should_escape"] for c in generated["features"]["slash_commands"])
+    events = generated["settings"]["event_subscriptions"]["bot_events"]
+    assert events == sorted(slack.front.registered["events"])
+    assert sorted(generated["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
+    assert checked_in["settings"]["socket_mode_enabled"] is True
+    assert generated["settings"]["socket_mode_enabled"] is False  # the harness runs HTTP mode
+
+
+async def test_renamed_commands_work_and_curators_find_everything_under_one(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    from bot.settings import CommandNames
+    from cogs.slack_app.manifest import manifest
+
+    names = CommandNames(suggest="/propose", shortlist="/ballot")
+    harness = SlackHarness(
+        tmp_path / "bot.sqlite3",
+        fake,
+        commands=names,
+        request_url="https://bot.example.org/slack/events",
+    )
+    await harness.start()
+    try:
+        made = await harness.reply_to("/propose", "https://example.com/a", "U0ALICE")
+        assert made["text"].startswith("Suggested #1")
+        wrong = await harness.reply_to("/propose", "", "U0ALICE")
+        assert wrong["text"].endswith("Usage: `/propose &lt;link&gt; [note]`")
+        shown = await harness.reply_to("/ballot", "", CURATOR_ID)
+        assert "#1" in shown["blocks"][1]["text"]["text"]
+        feed = await harness.reply_to("/ballot", "feed", CURATOR_ID)
+        assert feed["text"] == "No newsletter feed is configured: set FEED_URLS."
+        generated = manifest(harness.settings)
+        assert [c["command"] for c in generated["features"]["slash_commands"]] == [
+            "/propose",
+            "/ballot",
+        ]
+        assert generated["features"]["slash_commands"][0]["url"] == (
+            "https://bot.example.org/slack/events"
+        )
+        assert harness.front.registered["commands"] == ["/propose", "/ballot"]
+    finally:
+        await harness.stop()
+
+
+async def test_rate_limited_card_edits_are_retried_not_lost(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    for n in range(3):
+        await slack.reply_to("/suggest", f"https://example.com/{n}", "U0ALICE")
+    fake.rate_limit["chat.update"] = 2  # the next two chat.update calls get 429, Retry-After 1
+    await slack.reply_to("/shortlist", "close", CURATOR_ID)
+    await eventually(lambda: len(fake.find("chat.update")) >= 5, within=15)
+    closed = [c for c in fake.find("chat.update") if "voting closed" in str(c.args.get("blocks"))]
+    assert len({c.args["ts"] for c in closed}) == 3  # every card, none lost to the 429s
