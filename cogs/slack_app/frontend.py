@@ -69,6 +69,9 @@ class SlackFrontEnd:
             client=self.client,
             signing_secret=settings.signing_secret or "",
             request_verification_enabled=not settings.socket_mode,
+            # Bolt would drop the deletion of the bot's own card; the listeners already ignore
+            # the bot's own reactions, and every other message.
+            ignoring_self_events_enabled=False,
         )
         self.people = People(settings)
         self.cards = cards
@@ -76,7 +79,7 @@ class SlackFrontEnd:
         self.registered = register(
             self.app,
             Commands(ballot, cards, watcher, settings, self.people),
-            Reactions(ballot, self.card_platform, self.people),
+            Reactions(ballot, self.card_platform, self.people, cards),
             settings.commands,
         )
         self._ready = asyncio.Event()

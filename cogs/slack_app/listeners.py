@@ -8,7 +8,8 @@ the ack, and an error raised right after `ack()` can make it forget the ack was 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from re import Pattern
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -33,13 +34,15 @@ SCOPES = {
     "chat:write": "cards, announcements, live counts (chat.update), self-vote notes",
     "reactions:write": "the vote reaction the bot puts on each card",
     "reactions:read": "reaction events and reactions.get at start-up",
-    "channels:history": "conversations.history: finds an announcement posted before a crash",
+    "channels:history": "conversations.history (an announcement posted before a crash) and"
+    " message events (a deleted card withdraws its suggestion)",
     "users:read": "users.info: names, and telling bots apart",
     "usergroups:read": "usergroups.users.list for SLACK_CURATOR_USERGROUP_ID",
 }
 
 
-EVENTS = frozenset({"reaction_added", "reaction_removed"})  # the events the app subscribes to
+# The events the app subscribes to (message.channels: to see a card deleted).
+EVENTS = frozenset({"reaction_added", "reaction_removed", "message.channels"})
 
 
 def refusal_text(error: Exception, usage_text: str) -> str | None:
@@ -102,9 +105,21 @@ def register(
     """Only registers. Returns what it registered (the manifest is made from the same)."""
     by_command = {names.suggest: commands.suggest, names.shortlist: commands.shortlist}
     by_event = {"reaction_added": reactions.added, "reaction_removed": reactions.removed}
-    assert set(by_event) == EVENTS
     for name, command in by_command.items():
         app.command(name)(answered(command, names))
     for name, event in by_event.items():
         app.event(name)(logged(event))
-    return {"commands": list(by_command), "events": list(by_event)}
+    deleted: dict[str, str | Sequence[str | Pattern[Any] | None] | None] = {
+        "type": "message",
+        "subtype": "message_deleted",
+    }
+    app.event(deleted)(logged(reactions.message_deleted))
+    # Other messages in the channels (everyone's chat) are none of the bot's business.
+    app.event("message")(ignored)
+    events = [*by_event, "message.channels"]
+    assert set(events) == EVENTS
+    return {"commands": list(by_command), "events": events}
+
+
+async def ignored() -> None:
+    return

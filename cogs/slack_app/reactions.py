@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ballot import Ballot
+from bot.cards import CardService
 from bot.errors import SelfVote
 from bot.models import CardRef
 from cogs.slack_app.blocks import PLATFORM, escape
@@ -20,10 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class Reactions:
-    def __init__(self, ballot: Ballot, cards: SlackCards, people: People) -> None:
+    """Votes, and cards deleted by a moderator (their suggestions leave the ballot)."""
+
+    def __init__(
+        self, ballot: Ballot, cards: SlackCards, people: People, service: CardService
+    ) -> None:
         self.ballot = ballot
         self.cards = cards
         self.people = people
+        self.service = service
 
     def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
         item = event.get("item") or {}
@@ -60,3 +66,11 @@ class Reactions:
             return
         voter = await self.people.member(client, event["user"], curator_check=False)
         await self.ballot.unvote_on_card(card, voter)
+
+    async def message_deleted(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        """A deleted card withdraws its suggestion, as on Discord."""
+        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if event.get("subtype") == "message_deleted" and ts and event.get("channel"):
+            await self.service.card_deleted(CardRef(PLATFORM, event["channel"], str(ts)))

@@ -422,3 +422,37 @@ async def test_rate_limited_card_edits_are_retried_not_lost(
     await eventually(lambda: len(fake.find("chat.update")) >= 5, within=15)
     closed = [c for c in fake.find("chat.update") if "voting closed" in str(c.args.get("blocks"))]
     assert len({c.args["ts"] for c in closed}) == 3  # every card, none lost to the 429s
+
+
+async def test_deleting_a_card_withdraws_its_suggestion(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    [post] = fake.find("chat.postMessage")
+    ts = next(ts for (channel, ts) in fake.messages if channel == SUGGESTIONS)
+    chatter = {
+        "type": "message",
+        "channel": SUGGESTIONS,
+        "user": "U0BOB",
+        "text": "hi",
+        "ts": "9.1",
+    }
+    assert (await slack.event(chatter))[0] == 200  # other messages: acknowledged, ignored
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": SUGGESTIONS,
+        "deleted_ts": ts,
+        "previous_message": {"type": "message", "ts": ts, "user": "U0SHORTBOT"},
+        "hidden": True,
+        "ts": "1700009999.000100",
+    }
+    assert (await slack.event(deleted))[0] == 200
+    for _ in range(100):  # Bolt runs the listener after answering
+        if (await slack.ballot.shortlist(CURATOR)).total == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
+    again = await slack.reply_to("/suggest", "https://example.com/a", "U0BOB")
+    assert again["text"].startswith("Suggested #2")
+    assert post.args["channel"] == SUGGESTIONS
