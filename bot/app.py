@@ -31,6 +31,7 @@ from storage import (
     DatabaseLock,
     LinkRules,
     SqliteBallotStore,
+    SqliteBotState,
     SqliteCardStore,
     SqliteFeedStore,
     relink,
@@ -163,6 +164,7 @@ async def build(
             ballot,
             cards,
             watcher,
+            SqliteBotState(database),
             guild_ready_timeout=tuning.guild_ready_timeout,
         )
         cards.add_platform(app.discord.card_platform)

@@ -92,6 +92,14 @@ class CardStore(Protocol):
     async def mark_fresh(self, card: CardRef) -> None: ...
 
 
+class BotState(Protocol):
+    """Small facts the bot remembers about itself between runs."""
+
+    async def recall(self, name: str) -> str | None: ...
+
+    async def remember(self, name: str, value: str) -> None: ...
+
+
 class FeedStore(Protocol):
     async def feed(self, source: str) -> FeedState | None: ...
 

@@ -6,6 +6,7 @@ from storage.database import Database, UnusableDatabase
 from storage.feeds import SqliteFeedStore
 from storage.lock import DatabaseInUse, DatabaseLock
 from storage.relink import LinkRules, relink
+from storage.state import SqliteBotState
 
 __all__ = [
     "Database",
@@ -13,6 +14,7 @@ __all__ = [
     "DatabaseLock",
     "LinkRules",
     "SqliteBallotStore",
+    "SqliteBotState",
     "SqliteCardStore",
     "SqliteFeedStore",
     "UnusableDatabase",

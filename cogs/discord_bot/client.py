@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 
 import discord
@@ -12,6 +14,7 @@ from discord.ext import commands
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
+from bot.ports import BotState
 from bot.text import GENERIC_APOLOGY
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.ballot_cog import BallotCog
@@ -21,6 +24,8 @@ from cogs.discord_bot.members import Curators
 from cogs.discord_bot.render import NO_PINGS, PLATFORM
 
 log = logging.getLogger(__name__)
+
+SYNCED = "discord.commands"  # "<scope> <digest>" of the commands last synced
 
 # What the bot does in a channel: read it, post cards and announcements, react, read reactions,
 # remove self-votes (Manage Messages; optional, it copes without).
@@ -79,6 +84,7 @@ class ShortlistBot(commands.Bot):
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        state: BotState,
         *,
         curators: Curators,
         guild_id: int | None,
@@ -96,6 +102,7 @@ class ShortlistBot(commands.Bot):
         )
         self.cards = cards
         self.watcher = watcher
+        self.state = state
         self.curators = curators
         self.guild_id = guild_id
         emoji = discord.PartialEmoji.from_str(vote_emoji)
@@ -128,21 +135,41 @@ class ShortlistBot(commands.Bot):
         )
 
     async def sync_commands(self) -> None:
+        """Sync the slash commands only when they changed (or their scope did); switching
+        between a server and global commands empties the scope left behind, so no member
+        sees a command twice."""
+        guild = discord.Object(self.guild_id) if self.guild_id is not None else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        scope = str(self.guild_id) if self.guild_id is not None else "global"
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        synced_before = await self.state.recall(SYNCED)
+        if synced_before == f"{scope} {digest}":
+            log.info("Slash commands unchanged since the last sync; not synced again")
+            return
         try:
-            if self.guild_id is not None:
-                guild = discord.Object(self.guild_id)
-                self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-            else:
-                synced = await self.tree.sync()
+            synced = await self.tree.sync(guild=guild)
+            left = synced_before.split()[0] if synced_before else None
+            if left is not None and left != scope and self.application_id is not None:
+                await self._empty(left)
         except discord.HTTPException as error:
             log.error("Could not sync slash commands (the last synced ones stay): %s", error)
             return
+        await self.state.remember(SYNCED, f"{scope} {digest}")
         log.info(
             "Synced %d slash commands %s",
             len(synced),
             f"to guild {self.guild_id}" if self.guild_id else "globally (may take up to an hour)",
         )
+
+    async def _empty(self, scope: str) -> None:
+        assert self.application_id is not None
+        if scope == "global":
+            await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+        else:
+            await self.http.bulk_upsert_guild_commands(self.application_id, int(scope), payload=[])
+        log.info("Removed the slash commands left in the previous scope (%s)", scope)
 
     async def on_ready(self) -> None:
         log.info("Connected to Discord as %s in %d servers", self.user, len(self.guilds))

@@ -13,6 +13,7 @@ from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
 from bot.models import Announcement
+from bot.ports import BotState
 from bot.retrying import pause
 from bot.settings import DiscordSettings
 from bot.watcher import FeedWatcher
@@ -44,6 +45,7 @@ class DiscordFrontEnd:
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        state: BotState,
         *,
         guild_ready_timeout: float = 2.0,
     ) -> None:
@@ -52,6 +54,7 @@ class DiscordFrontEnd:
             ballot,
             cards,
             watcher,
+            state,
             curators=Curators(settings.curator_role_ids),
             guild_id=settings.guild_id,
             suggestions_channel_id=settings.suggestions_channel_id,

@@ -101,12 +101,12 @@ class DiscordHarness:
 
 
 def discord_settings(**settings: Any) -> DiscordSettings:
-    return DiscordSettings(
-        token=TOKEN,
-        guild_id=GUILD_ID,
-        announce_channel_ids=(ANNOUNCE_ID,),
-        suggestions_channel_id=SUGGESTIONS_ID,
-        curator_role_ids=(CURATOR_ROLE_ID,),
-        curator_channel_id=CURATOR_CHANNEL_ID,
-        **settings,
-    )
+    defaults: dict[str, Any] = {
+        "token": TOKEN,
+        "guild_id": GUILD_ID,
+        "announce_channel_ids": (ANNOUNCE_ID,),
+        "suggestions_channel_id": SUGGESTIONS_ID,
+        "curator_role_ids": (CURATOR_ROLE_ID,),
+        "curator_channel_id": CURATOR_CHANNEL_ID,
+    }
+    return DiscordSettings(**(defaults | settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import discord
@@ -364,3 +365,21 @@ def test_the_invite_asks_for_the_scopes_and_permissions_it_needs() -> None:
     )
     assert not intents().message_content
     assert not intents().members
+
+
+async def test_commands_sync_only_when_changed_and_leave_no_copy_behind(
+    tmp_path: Path, api: FakeDiscordAPI
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+
+    async def run_once(**settings: Any) -> int:
+        harness = DiscordHarness(path, api, **settings)
+        await harness.start()
+        await harness.stop()
+        return len(api.find("PUT", f"/applications/{APP_ID}/"))
+
+    assert await run_once() == 1
+    assert await run_once() == 1  # the same commands: no second sync at start-up
+    assert await run_once(guild_id=None) == 3  # global now, and the server's copies removed
+    assert api.commands[str(GUILD_ID)] == []
+    assert {c["name"] for c in api.commands["global"]} >= {"suggest", "shortlist"}

@@ -1,0 +1,24 @@
+"""Small facts the bot remembers about itself between runs (which commands it last synced,
+say), in the `meta` table."""
+
+from __future__ import annotations
+
+from storage.database import Database
+
+
+class SqliteBotState:
+    """Implements `bot.ports.BotState`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def recall(self, name: str) -> str | None:
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE name = ?", (name,))
+        return None if row is None else str(row[0])
+
+    async def remember(self, name: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
