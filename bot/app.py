@@ -165,6 +165,7 @@ async def build(
             cards,
             watcher,
             SqliteBotState(database),
+            template=settings.announcement_template,
             guild_ready_timeout=tuning.guild_ready_timeout,
         )
         cards.add_platform(app.discord.card_platform)
@@ -172,13 +173,26 @@ async def build(
     if settings.slack is not None:
         from cogs.slack_app import SlackFrontEnd
 
-        app.slack = SlackFrontEnd(settings.slack, ballot, cards, watcher, host=tuning.http_host)
+        app.slack = SlackFrontEnd(
+            settings.slack,
+            ballot,
+            cards,
+            watcher,
+            template=settings.announcement_template,
+            host=tuning.http_host,
+        )
         cards.add_platform(app.slack.card_platform)
         app.front_ends.append(app.slack)
     if settings.console_mode:
         from cogs.console import ConsoleFrontEnd
 
-        app.console = ConsoleFrontEnd(ballot, watcher=watcher, stdin=stdin, stdout=stdout)
+        app.console = ConsoleFrontEnd(
+            ballot,
+            watcher=watcher,
+            stdin=stdin,
+            stdout=stdout,
+            template=settings.announcement_template,
+        )
         app.front_ends.append(app.console)
     for front_end in app.front_ends:
         announcer.add_platform(front_end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -171,6 +172,32 @@ class Reader:
             return raw
         self.problem(name, f"must be an emoji (such as 👍) or <:name:id>, not {raw!r}")
         return default
+
+    def flag(self, name: str) -> bool:
+        raw = self.text(name).lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        self.problem(name, f"must be true or false, not {raw!r}")
+        return False
+
+    def template(self, name: str, placeholders: Collection[str]) -> str | None:
+        """Text with `{placeholders}`; `\\n` in it is a line break."""
+        raw = self.text(name).replace("\\n", "\n")
+        if not raw:
+            return None
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(raw) if field is not None}
+        except ValueError as error:
+            self.problem(name, f"has a stray brace ({error}); write {{{{ and }}}} for braces")
+            return None
+        unknown = sorted(used - set(placeholders))
+        if unknown:
+            known = ", ".join("{" + p + "}" for p in placeholders)
+            self.problem(name, f"has {{{unknown[0]}}}; the placeholders are {known}")
+            return None
+        return raw
 
     def command(self, name: str, default: str) -> str:
         """A Slack slash command name: `/` and up to 32 lower-case letters, digits, - or _."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.reading import Reader, SettingsError
+from bot.text import PLACEHOLDERS
 
 __all__ = ["CommandNames", "DiscordSettings", "Settings", "SettingsError", "SlackSettings"]
 
@@ -49,6 +50,8 @@ KNOWN_SETTINGS = (
     "SLACK_SHORTLIST_COMMAND",
     "SLACK_REQUEST_URL",
     "SLACK_ANNOUNCE_USERGROUP_ID",
+    "ANNOUNCEMENT_TEMPLATE",
+    "DISCORD_PUBLISH_ANNOUNCEMENTS",
 )
 MIN_POLL_SECONDS = 10
 MAX_POLL_SECONDS = 7 * 24 * 3600
@@ -68,6 +71,7 @@ class DiscordSettings:
     vote_emoji: str = "👍"
     api_base: str | None = None
     gateway_url: str | None = None
+    publish_announcements: bool = False  # in announcement channels, followers get each issue
 
     def __repr__(self) -> str:  # never let the token reach a log line or a traceback
         return f"DiscordSettings(guild_id={self.guild_id}, token=<hidden>)"
@@ -98,6 +102,7 @@ class DiscordSettings:
             vote_emoji=read.emoji("VOTE_EMOJI", "👍"),
             api_base=read.url("DISCORD_API_BASE", ("http", "https")),
             gateway_url=read.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
+            publish_announcements=read.flag("DISCORD_PUBLISH_ANNOUNCEMENTS"),
         )
 
 
@@ -192,6 +197,7 @@ class Settings:
     feed_failure_alert_after: int = 10
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
+    announcement_template: str | None = None  # plain placeholders, see bot.text.PLACEHOLDERS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -212,6 +218,7 @@ class Settings:
             feed_failure_alert_after=read.integer("FEED_FAILURE_ALERT_AFTER", 10, minimum=1),
             discord=discord,
             slack=slack,
+            announcement_template=read.template("ANNOUNCEMENT_TEMPLATE", PLACEHOLDERS),
         )
         read.raise_problems()
         return settings

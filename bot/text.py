@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from bot.models import Rollover, Shortlist, Suggested, Tally
+from bot.models import Announcement, Rollover, Shortlist, Suggested, Tally
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 
@@ -45,6 +46,25 @@ def suggested_reply(result: Suggested, card_link: str, *, here: str) -> str:
         f"That link was already suggested on {origin} as #{number}; here is its card for "
         f"{here}, votes are counted together: {card_link}"
     )
+
+
+PLACEHOLDERS = ("title", "link", "date", "summary", "feed", "mention")
+
+
+def fill_template(
+    template: str, announcement: Announcement, escape: Callable[[str], str], mention: str = ""
+) -> str:
+    """ANNOUNCEMENT_TEMPLATE filled in: the feed's words escaped for the platform, `mention` as
+    the platform writes a ping (or empty)."""
+    values = {
+        "title": escape(announcement.title),
+        "link": announcement.link,
+        "date": day(announcement.published),
+        "summary": escape(announcement.summary),
+        "feed": escape(announcement.feed_title),
+        "mention": mention,
+    }
+    return template.format_map(values).strip()
 
 
 def closed_reply(rollover: Rollover, suggestions: int, *, show: str = "") -> str:

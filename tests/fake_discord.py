@@ -30,6 +30,7 @@ CHANNEL_ID = 900000000000000010  # where members type commands
 SUGGESTIONS_ID = 900000000000000011
 ANNOUNCE_ID = 900000000000000012
 CURATOR_CHANNEL_ID = 900000000000000013
+NEWS_ID = 900000000000000014  # an announcement channel that other servers can follow
 CURATOR_ROLE_ID = 900000000000000020
 ANNOUNCE_ROLE_ID = 900000000000000021
 APP_ID = 800000000000000001  # the application and its bot user share the id
@@ -75,10 +76,11 @@ def member(
     }
 
 
-def text_channel(channel_id: int, name: str) -> dict[str, Any]:
+def text_channel(channel_id: int, name: str, kind: int = 0) -> dict[str, Any]:
+    """A text channel (kind 0) or an announcement channel (kind 5)."""
     return {
         "id": str(channel_id),
-        "type": 0,
+        "type": kind,
         "guild_id": str(GUILD_ID),
         "name": name,
         "position": 0,
@@ -143,6 +145,7 @@ def guild_create() -> dict[str, Any]:
             text_channel(SUGGESTIONS_ID, "suggestions"),
             text_channel(ANNOUNCE_ID, "announcements"),
             text_channel(CURATOR_CHANNEL_ID, "curators"),
+            text_channel(NEWS_ID, "newsletter", kind=5),
         ],
         "emojis": [],
         "stickers": [],
@@ -263,6 +266,7 @@ class FakeDiscordAPI:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.created: dict[int, Any] = {}  # call index -> the answer's body
         self.nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
+        self.published: list[str] = []  # messages crossposted to following servers
 
     def messages_by_call(self, call: Call) -> dict[str, Any]:
         """The message a POST created (its answer), found by the order of creation."""
@@ -386,6 +390,9 @@ class FakeDiscordAPI:
             message_id = parts[3] if len(parts) > 3 else ""
             if message_id not in self.messages:
                 raise DiscordError(404, 10008, "Unknown Message")
+            if len(parts) == 5 and parts[4] == "crosspost" and method == "POST":
+                self.published.append(message_id)
+                return 200, self.messages[message_id]
             if len(parts) == 4 and method == "PATCH":
                 self.messages[message_id].update(
                     {k: v for k, v in (call.json or {}).items() if k in ("content", "embeds")}

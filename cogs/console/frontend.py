@@ -19,7 +19,7 @@ from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.errors import UserFacingError
 from bot.models import Announcement, Member, VoteChange
-from bot.text import GENERIC_APOLOGY, closed_reply, plural, shortlist_markdown
+from bot.text import GENERIC_APOLOGY, closed_reply, fill_template, plural, shortlist_markdown
 from bot.watcher import FeedWatcher
 from cogs.console import render
 from cogs.console.lines import read_lines
@@ -225,8 +225,10 @@ class ConsoleFrontEnd:
         watcher: FeedWatcher | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        template: str | None = None,
     ) -> None:
         self.console = Console(ballot, stdout, watcher=watcher)
+        self._template = template
         self._stdin = stdin
         self._stdout = stdout
         self._interactive = stdin.isatty()
@@ -266,7 +268,10 @@ class ConsoleFrontEnd:
         return
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
-        self.console.announce(announcement)
+        if self._template is not None:
+            self.console.say(fill_template(self._template, announcement, str))
+        else:
+            self.console.announce(announcement)
         return key
 
     async def find_announcement(

@@ -16,10 +16,11 @@ from bot.models import Announcement
 from bot.ports import BotState
 from bot.retrying import pause
 from bot.settings import DiscordSettings
+from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.client import ShortlistBot
 from cogs.discord_bot.members import Curators
-from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut
+from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut, escape
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,11 @@ class DiscordFrontEnd:
         watcher: FeedWatcher | None,
         state: BotState,
         *,
+        template: str | None = None,
         guild_ready_timeout: float = 2.0,
     ) -> None:
         self._settings = settings
+        self._template = template
         self.bot = ShortlistBot(
             ballot,
             cards,
@@ -111,22 +114,33 @@ class DiscordFrontEnd:
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         channel = self.bot.get_partial_messageable(int(channel_id))
         role_id = self._settings.announce_role_id
+        mention = f"<@&{role_id}>" if role_id is not None else ""
+        content = mention or None
+        if self._template is not None:
+            content = cut(fill_template(self._template, announcement, escape, mention), 2000)
+        pings = NO_PINGS
+        if role_id is not None:
+            pings = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
+            )
         # With a nonce (and the enforce_nonce discord.py sends with it), Discord answers a
         # repeated post with the message it already made instead of posting it again.
-        if role_id is None:
-            message = await channel.send(
-                embed=announcement_embed(announcement), allowed_mentions=NO_PINGS, nonce=key
-            )
-        else:
-            message = await channel.send(
-                f"<@&{role_id}>",
-                embed=announcement_embed(announcement),
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
-                ),
-                nonce=key,
-            )
+        message = await channel.send(
+            content, embed=announcement_embed(announcement), allowed_mentions=pings, nonce=key
+        )
+        if self._settings.publish_announcements:
+            await self._publish(message, int(channel_id))
         return str(message.id)
+
+    async def _publish(self, message: discord.Message, channel_id: int) -> None:
+        """In an announcement channel, publish: servers following it get the issue too."""
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+            return
+        try:
+            await message.publish()
+        except discord.HTTPException as error:
+            log.warning("Could not publish the announcement in %s: %s", channel_id, error)
 
     async def find_announcement(
         self, channel_id: str, announcement: Announcement, key: str

@@ -115,6 +115,11 @@ def announcement(
     return fallback, blocks
 
 
+def as_written(text: str) -> list[Block]:
+    """A message in the community's own words (ANNOUNCEMENT_TEMPLATE, already escaped)."""
+    return [_mrkdwn(text)]
+
+
 def poll(results: list[PollResult]) -> str:
     lines = [f"Checked {plural(len(results), 'feed')}:"]
     lines += [f"• `{escape(result.source)}`: {escape(result.summary)}" for result in results]

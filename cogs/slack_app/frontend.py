@@ -22,6 +22,7 @@ from bot.errors import FrontEndUnavailable
 from bot.models import Announcement
 from bot.retrying import pause
 from bot.settings import SlackSettings
+from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
@@ -50,9 +51,11 @@ class SlackFrontEnd:
         cards: CardService,
         watcher: FeedWatcher | None,
         *,
+        template: str | None = None,
         host: str = "0.0.0.0",
     ) -> None:
         self._settings = settings
+        self._template = template
         self._host = host
         base_url = (settings.api_url or "https://slack.com/api").rstrip("/") + "/"
         # Rate limits (honouring Retry-After) and dropped connections are retried in every call,
@@ -179,9 +182,15 @@ class SlackFrontEnd:
         await self._ready.wait()
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
-        text, announcement_blocks = blocks.announcement(
-            announcement, self._settings.commands.suggest, self._settings.announce_usergroup_id
-        )
+        group = self._settings.announce_usergroup_id
+        if self._template is not None:
+            mention = f"<!subteam^{group}>" if group else ""
+            text = fill_template(self._template, announcement, blocks.escape, mention)
+            announcement_blocks = blocks.as_written(text)
+        else:
+            text, announcement_blocks = blocks.announcement(
+                announcement, self._settings.commands.suggest, group
+            )
         posted = await self.client.chat_postMessage(
             channel=channel_id,
             text=text,

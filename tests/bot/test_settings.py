@@ -223,3 +223,15 @@ def test_env_example_as_is_starts_console_mode() -> None:
     settings = Settings.from_env(values)
     assert settings.console_mode
     assert settings.feed_poll_seconds == 900
+
+
+def test_an_announcement_template_names_only_known_placeholders() -> None:
+    settings = Settings.from_env({"ANNOUNCEMENT_TEMPLATE": "{mention} New: {title}\\n{link}"})
+    assert settings.announcement_template == "{mention} New: {title}\n{link}"
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"ANNOUNCEMENT_TEMPLATE": "New: {tittle}"})
+    assert "has {tittle}; the placeholders are {title}" in str(error.value)
+    with pytest.raises(SettingsError, match="stray brace"):
+        Settings.from_env({"ANNOUNCEMENT_TEMPLATE": "New: {title"})
+    with pytest.raises(SettingsError, match="true or false"):
+        Settings.from_env({"DISCORD_TOKEN": "a.b", "DISCORD_PUBLISH_ANNOUNCEMENTS": "maybe"})

@@ -12,6 +12,7 @@ import discord
 import pytest
 
 from bot.models import Announcement, Member
+from bot.settings import Settings
 from cogs.discord_bot.client import INVITE_PERMISSIONS, intents
 from storage import Database
 from tests.cogs.discord_harness import CURATOR as CURATOR_MEMBER
@@ -24,6 +25,7 @@ from tests.fake_discord import (
     CURATOR_ROLE_ID,
     GUILD_ID,
     MANAGE_GUILD,
+    NEWS_ID,
     SUGGESTIONS_ID,
     FakeDiscordAPI,
     member,
@@ -383,3 +385,47 @@ async def test_commands_sync_only_when_changed_and_leave_no_copy_behind(
     assert await run_once(guild_id=None) == 3  # global now, and the server's copies removed
     assert api.commands[str(GUILD_ID)] == []
     assert {c["name"] for c in api.commands["global"]} >= {"suggest", "shortlist"}
+
+
+async def test_a_template_and_publishing_in_announcement_channels(
+    tmp_path: Path, api: FakeDiscordAPI
+) -> None:
+    from bot.app import build
+    from tests.cogs.discord_harness import TUNING, discord_settings
+
+    settings = Settings(
+        database_path=tmp_path / "bot.sqlite3",
+        announcement_template="{mention} {feed} is out: **{title}**\n{link}",
+        discord=discord_settings(
+            announce_channel_ids=(ANNOUNCE_ID, NEWS_ID),
+            announce_role_id=ANNOUNCE_ROLE_ID,
+            publish_announcements=True,
+        ),
+    )
+    app = await build(settings, tuning=TUNING)
+    harness = DiscordHarness(tmp_path / "bot.sqlite3", api, app=app)
+    await harness.start()
+    try:
+        announcement = Announcement(
+            entry_id=7,
+            feed_source="https://news.example.com/feed",
+            feed_title="ML Monthly",
+            title="Issue #7: @everyone *loves* links",
+            link="https://news.example.com/7",
+            published=datetime(2026, 11, 1, tzinfo=UTC),
+            summary="",
+        )
+        plain = await harness.front.announce(str(ANNOUNCE_ID), announcement, "shortlist-issue-7")
+        news = await harness.front.announce(str(NEWS_ID), announcement, "shortlist-issue-7")
+        post = api.find("POST", f"/channels/{ANNOUNCE_ID}/messages")[-1]
+        assert post.json["content"] == (
+            f"<@&{ANNOUNCE_ROLE_ID}> ML Monthly is out: **Issue #7: @\u200beveryone \\*loves\\* "
+            "links**\nhttps://news.example.com/7"
+        )
+        pings = post.json["allowed_mentions"]
+        assert (pings["parse"], pings["roles"]) == ([], [ANNOUNCE_ROLE_ID])  # the role only
+        assert api.published == [news]  # only the announcement channel's post is published
+        assert plain != news
+    finally:
+        await app.shut_down()
+        await app.close()

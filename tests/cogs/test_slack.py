@@ -456,3 +456,41 @@ async def test_deleting_a_card_withdraws_its_suggestion(
     again = await slack.reply_to("/suggest", "https://example.com/a", "U0BOB")
     assert again["text"].startswith("Suggested #2")
     assert post.args["channel"] == SUGGESTIONS
+
+
+async def test_a_template_and_a_user_group_ping(tmp_path: Path, fake: FakeSlack) -> None:
+    from datetime import UTC, datetime
+
+    from bot.app import build
+    from bot.models import Announcement
+    from bot.settings import Settings
+    from tests.cogs.discord_harness import TUNING
+    from tests.cogs.slack_harness import slack_settings
+
+    settings = Settings(
+        database_path=tmp_path / "bot.sqlite3",
+        announcement_template="{mention} {title} <!channel>: {link}",
+        slack=slack_settings(fake, announce_usergroup_id="S0READERS"),
+    )
+    app = await build(settings, tuning=TUNING)
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake, app=app)
+    await harness.start()
+    try:
+        item = Announcement(
+            7,
+            "f",
+            "ML Monthly",
+            "Issue <7>",
+            "https://n.example/7",
+            datetime(2026, 11, 1, tzinfo=UTC),
+            "",
+        )
+        await harness.front.announce(ANNOUNCE, item, "shortlist-issue-7")
+        [post] = [c for c in fake.find("chat.postMessage") if c.args["channel"] == ANNOUNCE]
+        assert post.args["text"] == (
+            "<!subteam^S0READERS> Issue &lt;7&gt; <!channel>: https://n.example/7"
+        )  # the template's own words are the community's; the feed's are escaped
+    finally:
+        await app.shut_down()
+        await harness.stop()
+        await app.close()
