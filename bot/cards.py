@@ -177,9 +177,17 @@ class CardService:
         await self._edit(card, await self._ballot.tally(suggestion), closed=False)
 
     async def _close_cards(self, rollover: Rollover) -> None:
-        for name in self._platforms:
-            for card, suggestion in await self._store.cycle_cards(rollover.closed.id, name):
-                await self._edit(card, await self._ballot.tally(suggestion), closed=True)
+        """Each platform's cards in turn, paced to stay inside its rate limit for edits."""
+        await asyncio.gather(*(self._close_on(name, rollover) for name in self._platforms))
+
+    async def _close_on(self, name: str, rollover: Rollover) -> None:
+        pace = self._platforms[name].bulk_edit_seconds
+        for n, (card, suggestion) in enumerate(
+            await self._store.cycle_cards(rollover.closed.id, name)
+        ):
+            if n and pace and not self._flushing.is_set():
+                await asyncio.sleep(pace)
+            await self._edit(card, await self._ballot.tally(suggestion), closed=True)
 
     async def _edit(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
         try:

@@ -196,6 +196,7 @@ class CardPlatform(Protocol):
 
     name: str
     place: str  # how a member there hears of it: "this server", "Slack"
+    bulk_edit_seconds: float  # between edits of many cards at once (closing a cycle)
 
     async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
         """Post a card (with the vote reaction as its button); raise `CardRefused` if refused."""

@@ -19,6 +19,7 @@ REACTION_PAGE = 100  # the most users Discord returns in one page of a reaction
 class DiscordCards:
     name = PLATFORM
     place = "this server"
+    bulk_edit_seconds = 0.0  # discord.py paces itself by its rate-limit buckets
 
     def __init__(
         self, bot: commands.Bot, emoji: discord.PartialEmoji, guild_id: int | None

@@ -24,6 +24,7 @@ class RecordingPlatform:
 
     name = "chat"
     place = "the chat"
+    bulk_edit_seconds = 0.0
 
     def __init__(self) -> None:
         self.posted: list[tuple[str, int]] = []  # (channel, votes shown)
