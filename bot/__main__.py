@@ -17,8 +17,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values, load_dotenv
 
-from bot.app import run
 from bot.reading import OUR_PREFIXES, unknown_settings
+from bot.running import run
 from bot.settings import KNOWN_SETTINGS, Settings, SettingsError
 from storage import DatabaseInUse, UnusableDatabase
 

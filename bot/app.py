@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,7 +18,7 @@ import aiohttp
 from bot.announcing import Announcer
 from bot.ballot import Ballot
 from bot.cards import CardService
-from bot.errors import FrontEndUnavailable
+from bot.digest import Digest
 from bot.fetching import FETCH_TIMEOUT_SECONDS, USER_AGENT, FeedFetcher
 from bot.ports import FrontEnd
 from bot.settings import Settings
@@ -44,18 +43,7 @@ if TYPE_CHECKING:  # the platform front ends are imported only when configured
 
 log = logging.getLogger(__name__)
 
-# Shutdown stays well inside 10 s, whatever is in flight: stopping (card edits flushed, front
-# ends and the watcher told to stop) gets STOP_SECONDS, then what still runs gets GRACE_SECONDS
-# before it is cancelled.
-STOP_SECONDS = 5.0
-CARD_FLUSH_SECONDS = 3.0
-GRACE_SECONDS = 3.0
-
-CONSOLE_BANNER = (
-    "Shortlist is running in console mode (no DISCORD_TOKEN or SLACK_BOT_TOKEN set; "
-    "see .env.example to connect Discord or Slack), keeping its data in {path}. "
-    "Type /help for the commands."
-)
+CARD_FLUSH_SECONDS = 3.0  # of the stopping budget (bot.running), for the last card edits
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +67,7 @@ class App:
     cards: CardService
     announcer: Announcer
     watcher: FeedWatcher | None
+    digest: Digest | None = None
     discord: DiscordFrontEnd | None = None
     slack: SlackFrontEnd | None = None
     console: ConsoleFrontEnd | None = None
@@ -99,6 +88,8 @@ class App:
             )
 
         stops: list[Awaitable[None]] = [self.announcer.stop(), cards_then_front_ends()]
+        if self.digest is not None:
+            stops.append(self.digest.stop())
         if self.watcher is not None:
             stops.append(self.watcher.stop())
         await asyncio.gather(*stops, return_exceptions=True)
@@ -196,6 +187,14 @@ async def build(
         app.front_ends.append(app.console)
     for front_end in app.front_ends:
         announcer.add_platform(front_end)
+    if settings.digest_day is not None:
+        app.digest = Digest(
+            ballot,
+            SqliteBotState(database),
+            app.front_ends,
+            weekday=settings.digest_day,
+            hour=settings.digest_hour,
+        )
     if watcher is not None and not announcer.targets():
         log.warning(
             "FEED_URLS is set but no announce channel is (DISCORD_ANNOUNCE_CHANNEL_IDS, "
@@ -218,80 +217,3 @@ async def built(
         yield app
     finally:
         await app.close()
-
-
-async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Run every configured front end until a signal, `/quit` or the console's end of input.
-
-    Returns the exit status: 1 if the front ends ended because they failed, else 0.
-    """
-    with _stop_signals() as stopping:
-        try:
-            async with built(settings, stdin=stdin, stdout=stdout) as app:
-                if app.console is not None:
-                    print(
-                        CONSOLE_BANNER.format(path=settings.database_path), file=stdout, flush=True
-                    )
-                return await serve(app, stopping)
-        finally:
-            log.info("Stopped")
-
-
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[asyncio.Event]:
-    """SIGINT and SIGTERM set the event, from the first moment: shutdown is always graceful."""
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stopping.set)
-    try:
-        yield stopping
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
-
-
-async def serve(app: App, stopping: asyncio.Event) -> int:
-    """Run until `stopping` is set or every front end has returned; then stop everything."""
-    fronts: dict[asyncio.Task[None], str] = {
-        asyncio.create_task(front.run(), name=f"front end {front.name}"): front.name
-        for front in app.front_ends
-    }
-    services = dict(fronts)
-    if app.watcher is not None:
-        services[asyncio.create_task(app.watcher.run(), name="feed watcher")] = "feed watcher"
-    stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
-    failed = False
-    try:
-        running = set(fronts)
-        while running and not stopping.is_set():
-            done, running = await asyncio.wait(
-                {stop_waiter, *running}, return_when=asyncio.FIRST_COMPLETED
-            )
-            running.discard(stop_waiter)
-            for task in fronts.keys() & done:
-                error = None if task.cancelled() else task.exception()
-                if isinstance(error, FrontEndUnavailable):
-                    log.error("%s is off: %s", fronts[task], error)
-                elif error is not None:
-                    log.error("%s failed", fronts[task], exc_info=error)
-                failed = failed or error is not None
-        log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
-        try:
-            await asyncio.wait_for(app.shut_down(), STOP_SECONDS)
-        except TimeoutError:
-            log.warning("Stopping took over %g s; cancelling what is left", STOP_SECONDS)
-        _, late = await asyncio.wait(services, timeout=GRACE_SECONDS)
-        for task in late:
-            log.warning("%s did not stop in time; cancelling it", services[task])
-            task.cancel()
-        await asyncio.gather(*services, return_exceptions=True)
-        return 1 if failed and not stopping.is_set() else 0
-    finally:
-        stop_waiter.cancel()
-
-
-async def _until(event: asyncio.Event) -> None:
-    await event.wait()

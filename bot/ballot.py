@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from bot.errors import (
     DuplicateSuggestion,
-    InvalidNote,
     NotCurator,
     SelfVote,
     SuggestionLimitReached,
@@ -32,12 +31,12 @@ from bot.models import (
     VoteChange,
     VoteOutcome,
 )
+from bot.notes import clean_note
 from bot.ports import BallotStore
-from bot.urls import Link, has_control_characters, is_valid_text, parse_link
+from bot.urls import Link, parse_link
 
 log = logging.getLogger(__name__)
 
-MAX_NOTE_LENGTH = 280
 
 Clock = Callable[[], datetime]
 TallyListener = Callable[[Tally], Awaitable[None]]
@@ -47,41 +46,6 @@ _Event = TypeVar("_Event")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# Characters that hide or reorder text: bidirectional overrides and isolates, zero-width
-# characters and the Unicode line and paragraph separators.
-_HIDDEN = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    "\u200b\u200c\u2060\ufeff\u180e\u2028\u2029"
-)
-_ZWJ = "\u200d"
-
-
-def _hides_text(note: str) -> bool:
-    if any(char in _HIDDEN for char in note):
-        return True
-    # The zero-width joiner is only welcome inside an emoji sequence (👩‍💻).
-    return any(
-        char == _ZWJ
-        and not (0 < i < len(note) - 1 and not note[i - 1].isascii() and not note[i + 1].isascii())
-        for i, char in enumerate(note)
-    )
-
-
-def clean_note(note: str) -> str:
-    note = note.strip()
-    if not is_valid_text(note):
-        raise InvalidNote("Your note contains characters that aren't valid text.")
-    if len(note) > MAX_NOTE_LENGTH:
-        raise InvalidNote(
-            f"Notes can be at most {MAX_NOTE_LENGTH} characters; yours has {len(note)}."
-        )
-    if has_control_characters(note) or _hides_text(note):
-        raise InvalidNote(
-            "Notes can't contain control characters, line breaks or invisible formatting."
-        )
-    return note
 
 
 class Ballot:
@@ -226,6 +190,12 @@ class Ballot:
                 raise UnknownCycle(f"There is no cycle {cycle_id}.")
             cycle = found
         ranked, total = await self._store.ranked(cycle.id, None if limit is None else max(limit, 0))
+        return Shortlist(cycle, tuple(ranked), total)
+
+    async def standings(self, limit: int) -> Shortlist:
+        """The open cycle's top `limit`, for everyone to see (the weekly digest)."""
+        cycle = await self.current_cycle()
+        ranked, total = await self._store.ranked(cycle.id, limit)
         return Shortlist(cycle, tuple(ranked), total)
 
     async def close_cycle(self, member: Member) -> Rollover:

@@ -19,6 +19,7 @@ from bot.models import (
     IssueRef,
     Member,
     Rollover,
+    Shortlist,
     Suggestion,
     Tally,
 )
@@ -209,7 +210,15 @@ class CardPlatform(Protocol):
         """Everyone who reacted with the vote reaction, bots included; `CardGone` if deleted."""
 
 
-class FrontEnd(AnnouncementPlatform, Protocol):
+class DigestPlatform(Protocol):
+    """A front end that posts the weekly digest in its suggestions channel."""
+
+    name: str
+
+    async def post_digest(self, standings: Shortlist) -> None: ...
+
+
+class FrontEnd(AnnouncementPlatform, DigestPlatform, Protocol):
     """A platform adapter the composition root runs alongside the others."""
 
     async def run(self) -> None:

@@ -173,6 +173,18 @@ class Reader:
         self.problem(name, f"must be an emoji (such as 👍) or <:name:id>, not {raw!r}")
         return default
 
+    def weekday(self, name: str) -> int | None:
+        """A day of the week by name (monday, Mon, …): 0 for Monday; None if unset."""
+        raw = self.text(name).lower()
+        if not raw:
+            return None
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        for number, day in enumerate(days):
+            if len(raw) >= 3 and day.startswith(raw):
+                return number
+        self.problem(name, f"must be a day of the week such as monday, not {raw!r}")
+        return None
+
     def flag(self, name: str) -> bool:
         raw = self.text(name).lower()
         if raw in ("", "0", "false", "no", "off"):

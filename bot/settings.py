@@ -52,6 +52,8 @@ KNOWN_SETTINGS = (
     "SLACK_ANNOUNCE_USERGROUP_ID",
     "ANNOUNCEMENT_TEMPLATE",
     "DISCORD_PUBLISH_ANNOUNCEMENTS",
+    "DIGEST_DAY",
+    "DIGEST_HOUR",
 )
 MIN_POLL_SECONDS = 10
 MAX_POLL_SECONDS = 7 * 24 * 3600
@@ -198,6 +200,8 @@ class Settings:
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
     announcement_template: str | None = None  # plain placeholders, see bot.text.PLACEHOLDERS
+    digest_day: int | None = None  # 0 = Monday; None: no weekly digest
+    digest_hour: int = 9  # UTC
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -219,6 +223,8 @@ class Settings:
             discord=discord,
             slack=slack,
             announcement_template=read.template("ANNOUNCEMENT_TEMPLATE", PLACEHOLDERS),
+            digest_day=read.weekday("DIGEST_DAY"),
+            digest_hour=read.integer("DIGEST_HOUR", 9, minimum=0, maximum=23),
         )
         read.raise_problems()
         return settings

@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.errors import UserFacingError
-from bot.models import Announcement, Member, VoteChange
+from bot.models import Announcement, Member, Shortlist, VoteChange
 from bot.text import GENERIC_APOLOGY, closed_reply, fill_template, plural, shortlist_markdown
 from bot.watcher import FeedWatcher
 from cogs.console import render
@@ -278,6 +278,12 @@ class ConsoleFrontEnd:
         self, channel_id: str, announcement: Announcement, key: str
     ) -> str | None:
         return None  # a terminal keeps no history: print it again
+
+    async def post_digest(self, standings: Shortlist) -> None:
+        self.console.say(
+            f"This week's top {len(standings.ranked)}:\n{render.shortlist(standings)}\n"
+            "  Vote for the ones you want in the next issue: /vote <n>"
+        )
 
     async def alert_curators(self, message: str) -> None:
         self.console.say(f"Curators: {message}")

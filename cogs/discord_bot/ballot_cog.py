@@ -9,10 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.ballot import MAX_NOTE_LENGTH, Ballot
+from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import SelfVote
 from bot.models import CardRef, Member, Shortlist
+from bot.notes import MAX_NOTE_LENGTH
 from bot.text import closed_reply, shortlist_markdown
 from bot.urls import MAX_URL_LENGTH
 from cogs.discord_bot.members import Curators, reactor

@@ -12,7 +12,7 @@ import yarl
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
-from bot.models import Announcement
+from bot.models import Announcement, Shortlist
 from bot.ports import BotState
 from bot.retrying import pause
 from bot.settings import DiscordSettings
@@ -20,7 +20,14 @@ from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.client import ShortlistBot
 from cogs.discord_bot.members import Curators
-from cogs.discord_bot.render import NO_PINGS, PLATFORM, announcement_embed, cut, escape
+from cogs.discord_bot.render import (
+    NO_PINGS,
+    PLATFORM,
+    announcement_embed,
+    cut,
+    escape,
+    shortlist_embed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +163,22 @@ class DiscordFrontEnd:
             ):
                 return str(message.id)
         return None
+
+    async def post_digest(self, standings: Shortlist) -> None:
+        channel_id = self._settings.suggestions_channel_id
+        if channel_id is None:
+            log.info("No weekly digest on Discord: set DISCORD_SUGGESTIONS_CHANNEL_ID")
+            return
+        embed, _ = shortlist_embed(standings)
+        embed.title = f"This week's top {len(standings.ranked)} for the next issue"
+        embed.add_field(
+            name="Your vote counts",
+            value=f"React {self._settings.vote_emoji} on the cards in this channel to vote, "
+            "and `/suggest` a link of your own.",
+            inline=False,
+        )
+        channel = self.bot.get_partial_messageable(channel_id)
+        await channel.send(embed=embed, allowed_mentions=NO_PINGS)
 
     async def alert_curators(self, message: str) -> None:
         channel_id = self._settings.curator_channel_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import Announcement, Author, FeedStatus, PollResult, Shortlist, Tally
+from bot.settings import SlackSettings
 from bot.text import cycle_title, day, moment, plural, votes_label, votes_with_split
 
 PLATFORM = "slack"
@@ -113,6 +114,18 @@ def announcement(
     )
     fallback = escape(title) if ping is None else f"<!subteam^{ping}> {escape(title)}"
     return fallback, blocks
+
+
+def digest(standings: Shortlist, settings: SlackSettings) -> tuple[str, list[Block]]:
+    """The weekly digest: the top few, and how to vote or suggest."""
+    title = f"This week's top {len(standings.ranked)} for the next issue"
+    _, ranked = shortlist(standings, settings.commands.shortlist)
+    ranked[0] = {"type": "header", "text": {"type": "plain_text", "text": title}}
+    ranked[-1] = _context(
+        f"React with :{settings.vote_reaction}: on the cards to vote · "
+        f"`{settings.commands.suggest} &lt;link&gt;` to suggest one"
+    )
+    return title, ranked
 
 
 def as_written(text: str) -> list[Block]:

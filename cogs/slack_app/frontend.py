@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
-from bot.models import Announcement
+from bot.models import Announcement, Shortlist
 from bot.retrying import pause
 from bot.settings import SlackSettings
 from bot.text import fill_template
@@ -215,6 +215,16 @@ class SlackFrontEnd:
             ):
                 return str(message["ts"])
         return None
+
+    async def post_digest(self, standings: Shortlist) -> None:
+        channel = self._settings.suggestions_channel_id
+        if channel is None:
+            log.info("No weekly digest on Slack: set SLACK_SUGGESTIONS_CHANNEL_ID")
+            return
+        title, digest_blocks = blocks.digest(standings, self._settings)
+        await self.client.chat_postMessage(
+            channel=channel, text=title, blocks=digest_blocks, unfurl_links=False
+        )
 
     async def alert_curators(self, message: str) -> None:
         channel = self._settings.curator_channel_id

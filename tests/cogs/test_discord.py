@@ -429,3 +429,14 @@ async def test_a_template_and_publishing_in_announcement_channels(
     finally:
         await app.shut_down()
         await app.close()
+
+
+async def test_the_weekly_digest_goes_to_the_suggestions_channel(harness: DiscordHarness) -> None:
+    for n in range(3):
+        await _suggest(harness, member(30 + n, f"m{n}"), f"https://example.com/{n}")
+    await harness.front.post_digest(await harness.ballot.standings(5))
+    digest = harness.api.find("POST", f"/channels/{SUGGESTIONS_ID}/messages")[-1]
+    embed = digest.json["embeds"][0]
+    assert embed["title"] == "This week's top 3 for the next issue"
+    assert "React 👍 on the cards in this channel to vote" in embed["fields"][-1]["value"]
+    assert digest.json["allowed_mentions"]["parse"] == []

@@ -494,3 +494,13 @@ async def test_a_template_and_a_user_group_ping(tmp_path: Path, fake: FakeSlack)
         await app.shut_down()
         await harness.stop()
         await app.close()
+
+
+async def test_the_weekly_digest_on_slack(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    await slack.front.post_digest(await slack.ballot.standings(5))
+    digest = fake.find("chat.postMessage")[-1]
+    assert digest.args["channel"] == SUGGESTIONS
+    assert digest.args["text"] == "This week's top 1 for the next issue"
+    nudge = digest.args["blocks"][-1]["elements"][0]["text"]
+    assert nudge == "React with :+1: on the cards to vote · `/suggest &lt;link&gt;` to suggest one"
