@@ -504,3 +504,28 @@ async def test_the_weekly_digest_on_slack(slack: SlackHarness, fake: FakeSlack) 
     assert digest.args["text"] == "This week's top 1 for the next issue"
     nudge = digest.args["blocks"][-1]["elements"][0]["text"]
     assert nudge == "React with :+1: on the cards to vote · `/suggest &lt;link&gt;` to suggest one"
+
+
+async def test_announcements_can_ping_a_user_group(tmp_path: Path, fake: FakeSlack) -> None:
+    from datetime import UTC, datetime
+
+    from bot.models import Announcement
+
+    harness = SlackHarness(tmp_path / "bot.sqlite3", fake, announce_usergroup_id="S0READERS")
+    await harness.start()
+    try:
+        item = Announcement(
+            8,
+            "f",
+            "ML Monthly",
+            "Issue 8",
+            "https://n.example/8",
+            datetime(2026, 11, 1, tzinfo=UTC),
+            "Links",
+        )
+        await harness.front.announce(ANNOUNCE, item, "shortlist-issue-8")
+        [post] = [c for c in fake.find("chat.postMessage") if c.args["channel"] == ANNOUNCE]
+        assert post.args["text"] == "<!subteam^S0READERS> New issue: Issue 8"
+        assert post.args["blocks"][1]["text"]["text"] == "<!subteam^S0READERS>"
+    finally:
+        await harness.stop()
