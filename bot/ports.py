@@ -41,9 +41,6 @@ class BallotStore(Protocol):
     ) -> tuple[Suggestion, bool]:
         """Insert the next-numbered suggestion, or return the live one with that key and False."""
 
-    async def suggestion_by_link(self, cycle_id: int, key: str) -> Suggestion | None:
-        """The cycle's live suggestion whose link has this identity."""
-
     async def show_url(self, suggestion_id: int, url: str) -> None:
         """Show the suggestion under another form of its link (https rather than http)."""
 

@@ -91,14 +91,6 @@ class SqliteBallotStore:
             self._mirror.put(Tally(suggestion, {}))
         return suggestion, created
 
-    async def suggestion_by_link(self, cycle_id: int, key: str) -> Suggestion | None:
-        row = await self._db.fetch_one(
-            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s"
-            " WHERE s.cycle_id = ? AND s.link_key = ? AND s.withdrawn_at IS NULL",
-            (cycle_id, key),
-        )
-        return suggestion_from(row) if row is not None else None
-
     async def show_url(self, suggestion_id: int, url: str) -> None:
         await self._db.execute("UPDATE suggestions SET url = ? WHERE id = ?", (url, suggestion_id))
         self._mirror.show_url(suggestion_id, url)
