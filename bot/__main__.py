@@ -99,7 +99,8 @@ def _run(settings: Settings) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("aiosqlite", "asyncio"):  # DEBUG is for Shortlist, not every statement
+    # DEBUG is for Shortlist's own detail, not every statement and frame of the libraries.
+    for noisy in ("aiosqlite", "asyncio", "discord", "slack_bolt", "slack_sdk", "aiohttp"):
         logging.getLogger(noisy).setLevel(max(settings.logging_level(), logging.INFO))
     configure_libraries(settings)
     try:
