@@ -11,7 +11,7 @@ from bot.models import Author, CardRef, Cast, Counted, Cycle, IssueRef, Rollover
 from storage.database import Database, from_text, to_text
 from storage.mirror import CycleMirror
 from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
-from storage.suggestions import Proposal, SuggestionWriter
+from storage.suggestions import Asked, LinkLookup, Proposal, SuggestionWriter
 from storage.votes import VoteWriter
 
 MIRROR_ABOVE = 100  # longer shortlists are sorted in memory
@@ -32,6 +32,7 @@ class SqliteBallotStore:
         self._db = database
         self._votes = VoteWriter(database)
         self._suggestions = SuggestionWriter(database)
+        self._lookups = LinkLookup(database)
         self._mirror = CycleMirror()
 
     async def current_cycle(self, now: datetime) -> Cycle:
@@ -106,16 +107,7 @@ class SqliteBallotStore:
     async def link_and_count(
         self, cycle_id: int, key: str, platform: str, author_id: str
     ) -> tuple[Suggestion | None, int]:
-        rows = await self._db.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
-            "  WHERE a.cycle_id = :cycle AND a.author_platform = :platform"
-            "  AND a.author_id = :author AND a.withdrawn_at IS NULL) AS made"
-            " FROM (SELECT 1) LEFT JOIN suggestions s"
-            " ON s.cycle_id = :cycle AND s.link_key = :key AND s.withdrawn_at IS NULL",
-            {"cycle": cycle_id, "key": key, "platform": platform, "author": author_id},
-        )
-        row = rows[0]
-        return (suggestion_from(row) if row["id"] is not None else None), int(row["made"])
+        return await self._lookups.ask(Asked(cycle_id, key, platform, author_id))
 
     async def withdraw(self, suggestion_id: int, now: datetime) -> None:
         await self._db.execute(

@@ -119,3 +119,60 @@ async def _live(
             for row in await cursor.fetchall():
                 found[(row["cycle_id"], row["link_key"])] = suggestion_from(row)
     return found
+
+
+class Asked(NamedTuple):
+    cycle_id: int
+    key: str
+    platform: str
+    author_id: str
+
+
+class LinkLookup:
+    """Before suggesting: the live suggestion with that link and the author's count, read for
+    everyone asking at once in one query."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._queue: list[tuple[Asked, asyncio.Future[tuple[Suggestion | None, int]]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def ask(self, asked: Asked) -> tuple[Suggestion | None, int]:
+        future: asyncio.Future[tuple[Suggestion | None, int]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._queue.append((asked, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._read(), name="link lookup")
+        return await future
+
+    async def _read(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:CHUNK], self._queue[CHUNK:]
+            try:
+                answers = await self._answer([asked for asked, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for n, (_, future) in enumerate(batch):
+                if not future.done():
+                    future.set_result(answers[n])
+
+    async def _answer(self, batch: list[Asked]) -> list[tuple[Suggestion | None, int]]:
+        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(batch))
+        rows = await self._db.fetch_all(
+            f"WITH asked (n, cycle, key, platform, author) AS (VALUES {values})"
+            f" SELECT asked.n, {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
+            "  WHERE a.cycle_id = asked.cycle AND a.author_platform = asked.platform"
+            "  AND a.author_id = asked.author AND a.withdrawn_at IS NULL) AS made"
+            " FROM asked LEFT JOIN suggestions s"
+            " ON s.cycle_id = asked.cycle AND s.link_key = asked.key AND s.withdrawn_at IS NULL",
+            [part for n, asked in enumerate(batch) for part in (n, *asked)],
+        )
+        answers: list[tuple[Suggestion | None, int]] = [(None, 0)] * len(batch)
+        for row in rows:
+            found = suggestion_from(row) if row["id"] is not None else None
+            answers[row["n"]] = (found, int(row["made"]))
+        return answers
