@@ -3,13 +3,13 @@ transaction, and each still waits until its own suggestion is durable."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import NamedTuple
 
 import aiosqlite
 
 from bot.models import Author, Suggestion
+from storage.batching import Batcher
 from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 
@@ -28,30 +28,13 @@ class Proposal(NamedTuple):
 class SuggestionWriter:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._queue: list[tuple[Proposal, asyncio.Future[tuple[Suggestion, bool]]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._batches: Batcher[Proposal, tuple[Suggestion, bool]] = Batcher(
+            self._record, "suggestion writer"
+        )
 
     async def add(self, proposal: Proposal) -> tuple[Suggestion, bool]:
         """The new suggestion and True, or the live one with that link and False."""
-        future: asyncio.Future[tuple[Suggestion, bool]] = asyncio.get_running_loop().create_future()
-        self._queue.append((proposal, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._write(), name="suggestion writer")
-        return await future
-
-    async def _write(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                results = await self._record([proposal for proposal, _ in batch])
-            except Exception as error:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+        return await self._batches.submit(proposal)
 
     async def _record(self, proposals: list[Proposal]) -> list[tuple[Suggestion, bool]]:
         wanted = sorted({(p.cycle_id, p.key) for p in proposals})
@@ -134,31 +117,12 @@ class LinkLookup:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._queue: list[tuple[Asked, asyncio.Future[tuple[Suggestion | None, int]]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._batches: Batcher[Asked, tuple[Suggestion | None, int]] = Batcher(
+            self._answer, "link lookup", most=CHUNK
+        )
 
     async def ask(self, asked: Asked) -> tuple[Suggestion | None, int]:
-        future: asyncio.Future[tuple[Suggestion | None, int]] = (
-            asyncio.get_running_loop().create_future()
-        )
-        self._queue.append((asked, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._read(), name="link lookup")
-        return await future
-
-    async def _read(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[:CHUNK], self._queue[CHUNK:]
-            try:
-                answers = await self._answer([asked for asked, _ in batch])
-            except Exception as error:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for n, (_, future) in enumerate(batch):
-                if not future.done():
-                    future.set_result(answers[n])
+        return await self._batches.submit(asked)
 
     async def _answer(self, batch: list[Asked]) -> list[tuple[Suggestion | None, int]]:
         values = ", ".join(["(?, ?, ?, ?, ?)"] * len(batch))

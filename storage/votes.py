@@ -8,8 +8,6 @@ The tallies are kept by triggers (migration 0005) in the same transaction.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,6 +17,7 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
+from storage.batching import Batcher
 from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 
@@ -29,44 +28,19 @@ _T = TypeVar("_T")
 
 
 class VoteWriter:
-    """Records casts in groups; `stop()` finishes what was queued."""
+    """Records casts in groups."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._queue: list[tuple[Cast, datetime, asyncio.Future[Counted]]] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._batches: Batcher[tuple[Cast, datetime], Counted] = Batcher(
+            self._record_batch, "vote writer"
+        )
 
     async def cast(self, cast: Cast, now: datetime) -> Counted:
-        future: asyncio.Future[Counted] = asyncio.get_running_loop().create_future()
-        self._queue.append((cast, now, future))
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._write(), name="vote writer")
-        return await future
+        return await self._batches.submit((cast, now))
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._wake.set()
-            with contextlib.suppress(Exception):
-                await self._task
-
-    async def _write(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            self._wake.clear()
-            try:
-                results = await self._record([cast for cast, _, _ in batch], batch[-1][1])
-            except BaseException as error:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, _, future), counted in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(counted)
+    async def _record_batch(self, batch: list[tuple[Cast, datetime]]) -> list[Counted]:
+        return await self._record([cast for cast, _ in batch], batch[-1][1])
 
     async def _record(self, casts: Sequence[Cast], now: datetime) -> list[Counted]:
         async with self._db.transaction() as connection:
