@@ -4,9 +4,10 @@ next, in one go, and every caller waits for its own result."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+T = TypeVar("T")
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -45,3 +46,9 @@ class Batcher(Generic[In, Out]):
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """`items` in runs of at most `size`: an IN (...) list stays under SQLite's parameter limit."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import aiosqlite
 
 from bot.models import Author, Suggestion
-from storage.batching import Batcher
+from storage.batching import Batcher, chunks
 from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 
@@ -91,8 +91,7 @@ async def _live(
     connection: aiosqlite.Connection, places: list[tuple[int, str]]
 ) -> dict[tuple[int, str], Suggestion]:
     found: dict[tuple[int, str], Suggestion] = {}
-    for start in range(0, len(places), CHUNK):
-        chunk = places[start : start + CHUNK]
+    for chunk in chunks(places, CHUNK):
         values = ", ".join(["(?, ?)"] * len(chunk))
         async with connection.execute(
             f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s"

@@ -17,7 +17,7 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
-from storage.batching import Batcher
+from storage.batching import Batcher, chunks
 from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 
@@ -176,5 +176,4 @@ def _values(rows: int, width: int) -> str:
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[list[_T]]:
-    for start in range(0, len(items), CHUNK):
-        yield list(items[start : start + CHUNK])
+    return chunks(items, CHUNK)
