@@ -189,12 +189,13 @@ class Ballot:
             if found is None:
                 raise UnknownCycle(f"There is no cycle {cycle_id}.")
             cycle = found
-        ranked, total = await self._store.ranked(cycle.id, None if limit is None else max(limit, 0))
-        return Shortlist(cycle, tuple(ranked), total)
+        return await self._ranked(cycle, None if limit is None else max(limit, 0))
 
     async def standings(self, limit: int) -> Shortlist:
         """The open cycle's top `limit`, for everyone to see (the weekly digest)."""
-        cycle = await self.current_cycle()
+        return await self._ranked(await self.current_cycle(), limit)
+
+    async def _ranked(self, cycle: Cycle, limit: int | None) -> Shortlist:
         ranked, total = await self._store.ranked(cycle.id, limit)
         return Shortlist(cycle, tuple(ranked), total)
 
