@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime
 
 from bench.common import Figure, StallMonitor, console_app, median, percentile
 from bot.app import App
@@ -17,8 +18,9 @@ async def populate(app: App, suggestions: int, votes: int, *, seed: int = 7) -> 
     """A cycle of `suggestions` links and `votes` votes, written straight to the database."""
     rng = random.Random(seed)
     cycle = await app.ballot.current_cycle()
-    async with app.database.transaction() as connection:
-        await connection.executemany(
+    created = datetime(2026, 11, 1, tzinfo=UTC)
+    async with app.database.transaction() as transaction:
+        await transaction.execute_many(
             "INSERT INTO suggestions (cycle_id, number, link_key, url, note, author_platform,"
             " author_id, author_name, created_at) VALUES (?, ?, ?, ?, '', 'discord', ?, ?, ?)",
             [
@@ -29,23 +31,22 @@ async def populate(app: App, suggestions: int, votes: int, *, seed: int = 7) -> 
                     f"https://example.com/{n}",
                     str(n),
                     f"m{n}",
-                    "2026-11-01T00:00:00+00:00",
+                    created,
                 )
                 for n in range(1, suggestions + 1)
             ],
         )
-        async with connection.execute("SELECT MIN(id) FROM suggestions") as cursor:
-            row = await cursor.fetchone()
+        row = await transaction.fetch_one("SELECT MIN(id) FROM suggestions")
         first = int(row[0]) if row else 1
         voters = max(votes // 20, 100)
         chosen: set[tuple[int, str, str]] = set()
         while len(chosen) < votes:  # popularity skewed toward some, as on a real ballot
             suggestion = first + int(suggestions * rng.random() ** 3)
             chosen.add((suggestion, rng.choice(("discord", "slack")), str(rng.randrange(voters))))
-        await connection.executemany(
+        await transaction.execute_many(
             "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
-            " VALUES (?, ?, ?, '2026-11-02T00:00:00+00:00') ON CONFLICT DO NOTHING",
-            sorted(chosen),
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(*vote, created) for vote in sorted(chosen)],
         )
 
 

@@ -2,7 +2,8 @@
 
 python -m bot              run (console mode when no platform is configured)
 python -m bot check        validate settings and database; exit non-zero on a problem
-python -m bot backup PATH  a consistent copy of the database, while the bot runs
+python -m bot backup PATH  a consistent copy of the SQLite database, while the bot runs
+python -m bot copy-data --from A --to B   a whole database into an empty one (SQLite/PostgreSQL)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dotenv import dotenv_values, load_dotenv
 from bot.reading import OUR_PREFIXES, unknown_settings
 from bot.running import run
 from bot.settings import KNOWN_SETTINGS, Settings, SettingsError
-from storage import DatabaseInUse, UnusableDatabase
+from storage import DatabaseInUse, UnusableDatabase, redacted
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return check(settings)
     if arguments.command == "backup":
         return _backup(settings, Path(arguments.path))
+    if arguments.command == "copy-data":
+        return _copy_data(arguments.source, arguments.target)
     if arguments.command == "slack-manifest":
         from cogs.slack_app.manifest import manifest
 
@@ -59,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="write a consistent copy of the database, even while the bot runs"
     )
     backup_command.add_argument("path", help="the new file to write")
+    copy_command = commands.add_parser(
+        "copy-data",
+        help="copy a whole database (a SQLite path or a postgres:// URL) into an empty one",
+    )
+    copy_command.add_argument("--from", dest="source", required=True, help="path or URL")
+    copy_command.add_argument("--to", dest="target", required=True, help="path or URL")
     commands.add_parser(
         "slack-manifest",
         help="print the Slack app manifest for these settings (commands, mode, request URL)",
@@ -111,7 +120,8 @@ def _run(settings: Settings) -> int:
         print(f"Shortlist did not start: {error}.", file=sys.stderr)
         return 2
     except UnusableDatabase as error:
-        print(f"Configuration error: DATABASE_PATH {error}.", file=sys.stderr)
+        name = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+        print(f"Configuration error: {name} {error}.", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"Shortlist could not start: {error}", file=sys.stderr)
@@ -132,15 +142,25 @@ def check(settings: Settings) -> int:
 
     print(f"Settings: ok (Shortlist {_version()})")
     problems = 0
-    path = settings.database_path
-    if not path.exists():
-        print(f"Database: {path} does not exist yet; it is created at the first start")
+    where = redacted(settings.database_url) if settings.database_url else settings.database_path
+    report = None
+    if settings.database_url:
+        from storage.maintenance import inspect_server
+
+        try:
+            report = asyncio.run(inspect_server(settings.database_url))
+        except UnusableDatabase as error:
+            print(f"Database: {error}")
+            return 1
+    elif not settings.database_path.exists():
+        print(f"Database: {where} does not exist yet; it is created at the first start")
     else:
         try:
-            report = inspect(path)
+            report = inspect(settings.database_path)
         except Exception as error:
-            print(f"Database: {path} can't be read: {error}")
+            print(f"Database: {where} can't be read: {error}")
             return 1
+    if report is not None:
         state = (
             "up to date"
             if report.schema == report.newest
@@ -151,7 +171,9 @@ def check(settings: Settings) -> int:
             )
         )
         counts = ", ".join(f"{count} {table}" for table, count in report.counts.items())
-        print(f"Database: {path} (schema {report.schema}, {state}; {counts})")
+        print(f"Database: {where} (schema {report.schema}, {state}; {counts or 'empty'})")
+        if settings.database_url:
+            print(f"Active bot: {report.active or 'none'}")
         if report.check != "ok":
             print(f"Database: damaged (SQLite's check says: {report.check})")
         problems += report.check != "ok" or report.schema > report.newest
@@ -167,12 +189,33 @@ def check(settings: Settings) -> int:
 def _backup(settings: Settings, target: Path) -> int:
     from storage.maintenance import BackupFailed, backup
 
+    if settings.database_url:
+        print(
+            "Backup is for the SQLite file; for PostgreSQL use your host's backups or pg_dump, "
+            "or `python -m bot copy-data --from $DATABASE_URL --to backup.sqlite3`.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         size = backup(settings.database_path, target)
     except BackupFailed as error:
         print(f"Backup failed: {error}", file=sys.stderr)
         return 1
     print(f"Backed up {settings.database_path} to {target} ({size:,} bytes).")
+    return 0
+
+
+def _copy_data(source: str, target: str) -> int:
+    from storage.copying import CopyRefused, copy_data
+
+    shown = {place: redacted(place) for place in (source, target)}
+    try:
+        copied = asyncio.run(copy_data(source, target))
+    except (CopyRefused, DatabaseInUse, UnusableDatabase) as error:
+        print(f"Nothing was copied: {error}.", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{count} {table}" for table, count in copied.items())
+    print(f"Copied {shown[source]} to {shown[target]}: {counts}; every count verified.")
     return 0
 
 

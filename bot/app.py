@@ -26,13 +26,14 @@ from bot.trackers import warm_up
 from bot.urls import key_or_none, rules_version
 from bot.watcher import FeedWatcher
 from storage import (
+    BotLock,
     Database,
-    DatabaseLock,
     LinkRules,
-    SqliteBallotStore,
-    SqliteBotState,
-    SqliteCardStore,
-    SqliteFeedStore,
+    SqlBallotStore,
+    SqlBotState,
+    SqlCardStore,
+    SqlFeedStore,
+    open_for_bot,
     relink,
 )
 
@@ -60,7 +61,7 @@ class Tuning:
 class App:
     """The whole bot, wired: storage, the ballot and its cards, feeds, and the front ends."""
 
-    lock: DatabaseLock
+    lock: BotLock
     database: Database
     session: aiohttp.ClientSession
     ballot: Ballot
@@ -113,26 +114,26 @@ async def build(
 ) -> App:
     """Open the database and the HTTP session and wire every service and front end to them.
 
-    Raises `DatabaseInUse` if another bot is running on the same database.
+    Raises `DatabaseInUse` if another bot is running on the same SQLite file; on PostgreSQL,
+    waits (a hot standby) until the active bot stops.
     """
-    lock = DatabaseLock(settings.database_path)
-    lock.acquire()
+    lock, database = await open_for_bot(settings.database)
+    ballot = Ballot(
+        SqlBallotStore(database), suggestions_per_member=settings.suggestions_per_member
+    )
     try:
-        database = await Database.open(settings.database_path)
         await relink(database, LinkRules(rules_version(), key_or_none))
+        await ballot.current_cycle()
     except BaseException:
+        await database.close()
         lock.release()
         raise
     session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-    ballot = Ballot(
-        SqliteBallotStore(database), suggestions_per_member=settings.suggestions_per_member
-    )
-    await ballot.current_cycle()
-    log.info("Data is kept in %s", settings.database_path)
-    cards = CardService(ballot, SqliteCardStore(database), interval=tuning.card_refresh_seconds)
+    log.info("Data is kept in %s", database.where)
+    cards = CardService(ballot, SqlCardStore(database), interval=tuning.card_refresh_seconds)
     ballot.on_tally_changed(cards.tally_changed)
     ballot.on_rollover(cards.cycle_closed)
-    feed_store = SqliteFeedStore(database)
+    feed_store = SqlFeedStore(database)
     announcer = Announcer(feed_store, ballot)
     watcher = None
     if settings.feed_urls:
@@ -155,7 +156,7 @@ async def build(
             ballot,
             cards,
             watcher,
-            SqliteBotState(database),
+            SqlBotState(database),
             template=settings.announcement_template,
             guild_ready_timeout=tuning.guild_ready_timeout,
         )
@@ -190,7 +191,7 @@ async def build(
     if settings.digest_day is not None:
         app.digest = Digest(
             ballot,
-            SqliteBotState(database),
+            SqlBotState(database),
             app.front_ends,
             weekday=settings.digest_day,
             hour=settings.digest_hour,

@@ -155,6 +155,26 @@ class Reader:
             self.problem(name, f"{str(path)!r} can't be created: {str(folder)!r} is not writable")
         return path
 
+    def database_url(self, name: str) -> str | None:
+        """A PostgreSQL URL, as hosts hand them out; problems never echo the password."""
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            parts = urlsplit(raw)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            self.problem(name, "is not a URL: give postgres://user:password@host:5432/database")
+            return None
+        if parts.scheme not in ("postgres", "postgresql"):
+            self.problem(
+                name,
+                f"must be a postgres:// or postgresql:// URL, not {parts.scheme or 'no'} scheme",
+            )
+        elif not parts.hostname or parts.path in ("", "/"):
+            self.problem(name, "needs a host and a database: postgres://user@host:5432/database")
+        return raw
+
     def emoji(self, name: str, default: str) -> str:
         """A Unicode emoji or a custom one; the usual `:shortcodes:` are understood."""
         raw = self.text(name, default)

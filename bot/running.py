@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from bot.app import App, built
+from bot.app import App, build
 from bot.errors import FrontEndUnavailable
 from bot.settings import Settings
 
@@ -37,14 +37,35 @@ async def run(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO =
     """
     with _stop_signals() as stopping:
         try:
-            async with built(settings, stdin=stdin, stdout=stdout) as app:
+            app = await _built_unless_stopped(settings, stopping, stdin, stdout)
+            if app is None:
+                return 0
+            try:
                 if app.console is not None:
-                    print(
-                        CONSOLE_BANNER.format(path=settings.database_path), file=stdout, flush=True
-                    )
+                    print(CONSOLE_BANNER.format(path=app.database.where), file=stdout, flush=True)
                 return await serve(app, stopping)
+            finally:
+                await app.close()
         finally:
             log.info("Stopped")
+
+
+async def _built_unless_stopped(
+    settings: Settings, stopping: asyncio.Event, stdin: TextIO, stdout: TextIO
+) -> App | None:
+    """The wired bot; None if told to stop first (a standby waiting for the database's lock)."""
+    building = asyncio.create_task(build(settings, stdin=stdin, stdout=stdout), name="build")
+    told = asyncio.create_task(stopping.wait(), name="stop signal")
+    await asyncio.wait({building, told}, return_when=asyncio.FIRST_COMPLETED)
+    told.cancel()
+    if not building.done():
+        building.cancel()
+    try:
+        return await building
+    except asyncio.CancelledError:
+        if not stopping.is_set():
+            raise
+        return None
 
 
 @contextlib.contextmanager
@@ -75,14 +96,15 @@ async def serve(app: App, stopping: asyncio.Event) -> int:
     if app.digest is not None:
         services[asyncio.create_task(app.digest.run(), name="weekly digest")] = "weekly digest"
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
+    lost_waiter = asyncio.create_task(_until(app.lock.lost), name="lock watch")
     failed = False
     try:
         running = set(fronts)
-        while running and not stopping.is_set():
+        while running and not stopping.is_set() and not app.lock.lost.is_set():
             done, running = await asyncio.wait(
-                {stop_waiter, *running}, return_when=asyncio.FIRST_COMPLETED
+                {stop_waiter, lost_waiter, *running}, return_when=asyncio.FIRST_COMPLETED
             )
-            running.discard(stop_waiter)
+            running -= {stop_waiter, lost_waiter}
             for task in fronts.keys() & done:
                 error = None if task.cancelled() else task.exception()
                 if isinstance(error, FrontEndUnavailable):
@@ -90,7 +112,11 @@ async def serve(app: App, stopping: asyncio.Event) -> int:
                 elif error is not None:
                     log.error("%s failed", fronts[task], exc_info=error)
                 failed = failed or error is not None
-        log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
+        if app.lock.lost.is_set():
+            log.error("Stopping: another Shortlist took over the database")
+            failed = True
+        else:
+            log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
         try:
             await asyncio.wait_for(app.shut_down(), STOP_SECONDS)
         except TimeoutError:
@@ -103,6 +129,7 @@ async def serve(app: App, stopping: asyncio.Event) -> int:
         return 1 if failed and not stopping.is_set() else 0
     finally:
         stop_waiter.cancel()
+        lost_waiter.cancel()
 
 
 async def _until(event: asyncio.Event) -> None:

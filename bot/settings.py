@@ -19,6 +19,7 @@ __all__ = ["CommandNames", "DiscordSettings", "Settings", "SettingsError", "Slac
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Every setting read below (a test keeps this, the code and .env.example in step).
 KNOWN_SETTINGS = (
+    "DATABASE_URL",
     "DATABASE_PATH",
     "LOG_LEVEL",
     "SUGGESTIONS_PER_MEMBER",
@@ -192,6 +193,7 @@ class SlackSettings:
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_path: Path = Path("data/bot.sqlite3")
+    database_url: str | None = None  # PostgreSQL; when set, database_path is not used
     log_level: str | None = None  # None: INFO, or WARNING when the console shares the terminal
     suggestions_per_member: int = 5
     feed_urls: tuple[str, ...] = ()
@@ -211,8 +213,16 @@ class Settings:
         slack = SlackSettings.from_reader(read)
         # Trying the bot in the console never puts test suggestions on the community's ballot.
         default_path = "data/bot.sqlite3" if discord or slack else "data/console.sqlite3"
+        database_url = read.database_url("DATABASE_URL")
+        if database_url and read.text("DATABASE_PATH"):
+            read.problem("DATABASE_PATH", "is set as well as DATABASE_URL: keep only one of them")
         settings = cls(
-            database_path=read.database_path("DATABASE_PATH", default_path),
+            database_path=(
+                Path(default_path)
+                if database_url
+                else read.database_path("DATABASE_PATH", default_path)
+            ),
+            database_url=database_url,
             log_level=read.choice("LOG_LEVEL", _LOG_LEVELS),
             suggestions_per_member=read.integer("SUGGESTIONS_PER_MEMBER", 5, minimum=1),
             feed_urls=read.feeds("FEED_URLS"),
@@ -228,6 +238,11 @@ class Settings:
         )
         read.raise_problems()
         return settings
+
+    @property
+    def database(self) -> str | Path:
+        """Where the data is: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def console_mode(self) -> bool:

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Collection
 from datetime import datetime
 
 from bot.models import Author, CardRef, Cast, Counted, Cycle, IssueRef, Rollover, Suggestion, Tally
-from storage.database import Database, from_text, to_text
 from storage.mirror import CycleMirror
 from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
+from storage.sql import Database, Row, maybe_moment, moment
 from storage.suggestions import Asked, LinkLookup, Proposal, SuggestionWriter
 from storage.votes import VoteWriter
 
 MIRROR_ABOVE = 100  # longer shortlists are sorted in memory
 
 
-def _cycle(row: sqlite3.Row) -> Cycle:
+# Opens a cycle unless one is open (the unique index on open cycles makes it a no-op then).
+_OPEN_CYCLE = "INSERT INTO cycles (opened_at) VALUES (?) ON CONFLICT DO NOTHING"
+
+
+def _cycle(row: Row) -> Cycle:
     issue = IssueRef(row["issue_title"], row["issue_link"]) if row["issue_link"] else None
-    closed = row["closed_at"]
-    return Cycle(
-        row["id"], from_text(row["opened_at"]), from_text(closed) if closed else None, issue
-    )
+    return Cycle(row["id"], moment(row["opened_at"]), maybe_moment(row["closed_at"]), issue)
 
 
-class SqliteBallotStore:
+class SqlBallotStore:
     """Implements `bot.ports.BallotStore`."""
 
     def __init__(self, database: Database) -> None:
@@ -39,12 +39,7 @@ class SqliteBallotStore:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
         if row is not None:
             return _cycle(row)
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO cycles (opened_at) SELECT ? WHERE NOT EXISTS"
-                " (SELECT 1 FROM cycles WHERE closed_at IS NULL)",
-                (to_text(now),),
-            )
+        await self._db.execute(_OPEN_CYCLE, (now,))
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
         assert row is not None
         return _cycle(row)
@@ -60,22 +55,13 @@ class SqliteBallotStore:
         return _cycle(row) if row is not None else None
 
     async def rollover(self, cycle_id: int, issue: IssueRef | None, now: datetime) -> Rollover:
-        async with self._db.transaction() as connection:
-            await connection.execute(
+        async with self._db.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE cycles SET closed_at = ?, issue_title = ?, issue_link = ?"
                 " WHERE id = ? AND closed_at IS NULL",
-                (
-                    to_text(now),
-                    issue.title if issue else None,
-                    issue.link if issue else None,
-                    cycle_id,
-                ),
+                (now, issue.title if issue else None, issue.link if issue else None, cycle_id),
             )
-            await connection.execute(
-                "INSERT INTO cycles (opened_at) SELECT ? WHERE NOT EXISTS"
-                " (SELECT 1 FROM cycles WHERE closed_at IS NULL)",
-                (to_text(now),),
-            )
+            await transaction.execute(_OPEN_CYCLE, (now,))
         closed = await self.get_cycle(cycle_id)
         opened = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
         assert closed is not None
@@ -112,7 +98,7 @@ class SqliteBallotStore:
     async def withdraw(self, suggestion_id: int, now: datetime) -> None:
         await self._db.execute(
             "UPDATE suggestions SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
-            (to_text(now), suggestion_id),
+            (now, suggestion_id),
         )
         self._mirror.drop(suggestion_id)
 
@@ -120,20 +106,20 @@ class SqliteBallotStore:
         self, suggestion_id: int, platform: str, voter_ids: Collection[str], now: datetime
     ) -> bool:
         wanted = set(voter_ids)
-        async with self._db.transaction() as connection:
-            async with connection.execute(
+        async with self._db.transaction() as transaction:
+            rows = await transaction.fetch_all(
                 "SELECT voter_id FROM votes WHERE suggestion_id = ? AND platform = ?",
                 (suggestion_id, platform),
-            ) as cursor:
-                present = {row[0] for row in await cursor.fetchall()}
-            await connection.executemany(
+            )
+            present = {row[0] for row in rows}
+            await transaction.execute_many(
                 "DELETE FROM votes WHERE suggestion_id = ? AND platform = ? AND voter_id = ?",
                 [(suggestion_id, platform, voter) for voter in present - wanted],
             )
-            await connection.executemany(
+            await transaction.execute_many(
                 "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [(suggestion_id, platform, voter, to_text(now)) for voter in wanted - present],
+                [(suggestion_id, platform, voter, now) for voter in wanted - present],
             )
         if present != wanted:
             self._mirror.put(await self.tally(suggestion_id))
@@ -164,11 +150,11 @@ class SqliteBallotStore:
             "WITH top AS ("
             f" SELECT {SUGGESTION_COLUMNS}, s.votes FROM suggestions s"
             " WHERE s.cycle_id = ? AND s.withdrawn_at IS NULL"
-            " ORDER BY s.votes DESC, s.number LIMIT ?)"
+            f" ORDER BY s.votes DESC, s.number{'' if limit is None else ' LIMIT ?'})"
             " SELECT top.*, t.platform AS tally_platform, t.votes AS tally_votes FROM top"
             " LEFT JOIN tallies t ON t.suggestion_id = top.id AND t.votes > 0"
             " ORDER BY top.votes DESC, top.number",
-            (cycle_id, -1 if limit is None else limit),
+            (cycle_id,) if limit is None else (cycle_id, limit),
         )
         # Thousands of rows become models in a worker thread: the event loop stays free.
         return fold(rows) if len(rows) < 500 else await asyncio.to_thread(fold, rows)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.models import CardRef, Suggestion
-from storage.database import Database
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+from storage.sql import Database, Row
 
 
-def _card(row: sqlite3.Row) -> CardRef:
+def _card(row: Row) -> CardRef:
     return CardRef(row["platform"], row["channel_id"], row["message_id"])
 
 
-class SqliteCardStore:
+class SqlCardStore:
     """Implements `bot.ports.CardStore`."""
 
     def __init__(self, database: Database) -> None:

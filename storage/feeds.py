@@ -1,13 +1,12 @@
-"""Feeds, their entries' identities and announcement deliveries in SQLite."""
+"""Feeds, their entries' identities and announcement deliveries."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.models import Announcement, Delivery, FeedEntry, FeedState
-from storage.database import Database, from_text, to_text
+from storage.sql import Database, Row, maybe_moment
 
 _ANNOUNCEMENT_COLUMNS = (
     "e.id AS entry_id, f.source AS feed_source, f.title AS feed_title, e.title, e.link,"
@@ -15,11 +14,7 @@ _ANNOUNCEMENT_COLUMNS = (
 )
 
 
-def _moment(text: str | None) -> datetime | None:
-    return from_text(text) if text else None
-
-
-def _feed(row: sqlite3.Row) -> FeedState:
+def _feed(row: Row) -> FeedState:
     return FeedState(
         id=row["id"],
         source=row["source"],
@@ -28,29 +23,29 @@ def _feed(row: sqlite3.Row) -> FeedState:
         etag=row["etag"],
         last_modified=row["last_modified"],
         body_sha256=row["body_sha256"],
-        last_success_at=_moment(row["last_success_at"]),
+        last_success_at=maybe_moment(row["last_success_at"]),
         last_error=row["last_error"],
-        last_error_at=_moment(row["last_error_at"]),
+        last_error_at=maybe_moment(row["last_error_at"]),
         failures=row["failures"],
         alerted=bool(row["alerted"]),
-        disabled_at=_moment(row["disabled_at"]),
+        disabled_at=maybe_moment(row["disabled_at"]),
         entries=row["entries"],
     )
 
 
-def _announcement(row: sqlite3.Row) -> Announcement:
+def _announcement(row: Row) -> Announcement:
     return Announcement(
         entry_id=row["entry_id"],
         feed_source=row["feed_source"],
         feed_title=row["feed_title"],
         title=row["title"],
         link=row["link"],
-        published=_moment(row["published_at"]),
+        published=maybe_moment(row["published_at"]),
         summary=row["summary"],
     )
 
 
-class SqliteFeedStore:
+class SqlFeedStore:
     """Implements `bot.ports.FeedStore`."""
 
     def __init__(self, database: Database) -> None:
@@ -91,21 +86,21 @@ class SqliteFeedStore:
             "UPDATE feeds SET fetch_url = ?, title = ?, etag = ?, last_modified = ?,"
             " body_sha256 = ?, last_success_at = ?, failures = 0, alerted = 0, disabled_at = NULL"
             " WHERE id = ?",
-            (fetch_url, title, etag, last_modified, body_sha256, to_text(now), feed_id),
+            (fetch_url, title, etag, last_modified, body_sha256, now, feed_id),
         )
 
     async def clear_failures(self, feed_id: int, now: datetime) -> None:
         await self._db.execute(
             "UPDATE feeds SET failures = 0, alerted = 0, disabled_at = NULL, last_success_at = ?"
             " WHERE id = ?",
-            (to_text(now), feed_id),
+            (now, feed_id),
         )
 
     async def record_failure(self, feed_id: int, error: str, now: datetime) -> FeedState:
         await self._db.execute(
             "UPDATE feeds SET failures = failures + 1, last_error = ?, last_error_at = ?"
             " WHERE id = ?",
-            (error, to_text(now), feed_id),
+            (error, now, feed_id),
         )
         feed = await self._feed_where("f.id = ?", feed_id)
         assert feed is not None
@@ -117,7 +112,7 @@ class SqliteFeedStore:
     async def set_disabled(self, feed_id: int, disabled_at: datetime | None) -> None:
         await self._db.execute(
             "UPDATE feeds SET disabled_at = ? WHERE id = ?",
-            (to_text(disabled_at) if disabled_at else None, feed_id),
+            (disabled_at, feed_id),
         )
 
     async def known_identities(self, feed_id: int) -> dict[tuple[str, str], int]:
@@ -129,8 +124,8 @@ class SqliteFeedStore:
     async def remember_identities(
         self, feed_id: int, seen: Sequence[tuple[int, FeedEntry]]
     ) -> None:
-        async with self._db.transaction() as connection:
-            await connection.executemany(
+        async with self._db.transaction() as transaction:
+            await transaction.execute_many(
                 "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 [
@@ -149,33 +144,32 @@ class SqliteFeedStore:
         targets: Collection[tuple[str, str]],
         now: datetime,
     ) -> int:
-        published = to_text(entry.published) if entry.published else None
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+        async with self._db.transaction() as transaction:
+            row = await transaction.fetch_one(
                 "INSERT INTO feed_entries (feed_id, title, link, published_at, summary, seen_at,"
-                " announced) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " announced) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     feed_id,
                     entry.title,
                     entry.link,
-                    published,
+                    entry.published,
                     entry.summary,
-                    to_text(now),
-                    announced,
+                    now,
+                    int(announced),
                 ),
             )
-            entry_id = cursor.lastrowid
-            assert entry_id is not None
-            await connection.executemany(
+            assert row is not None
+            entry_id: int = row[0]
+            await transaction.execute_many(
                 "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 [(feed_id, kind, value, entry_id) for kind, value in entry.identities],
             )
             if announced:
-                await connection.executemany(
+                await transaction.execute_many(
                     "INSERT INTO deliveries (entry_id, platform, channel_id, created_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(entry_id, platform, channel, to_text(now)) for platform, channel in targets],
+                    [(entry_id, platform, channel, now) for platform, channel in targets],
                 )
         return entry_id
 
@@ -197,7 +191,7 @@ class SqliteFeedStore:
             " JOIN feeds f ON f.id = e.feed_id"
             " WHERE d.delivered_at IS NULL AND d.created_at >= ?"
             " ORDER BY e.published_at IS NULL, e.published_at, e.id, d.platform, d.channel_id",
-            (to_text(since),),
+            (since,),
         )
         return [
             Delivery(
@@ -216,7 +210,7 @@ class SqliteFeedStore:
         await self._db.execute(
             "UPDATE deliveries SET started_at = COALESCE(started_at, ?)"
             " WHERE entry_id = ? AND platform = ? AND channel_id = ?",
-            (to_text(now), entry_id, platform, channel_id),
+            (now, entry_id, platform, channel_id),
         )
 
     async def mark_delivered(
@@ -226,7 +220,7 @@ class SqliteFeedStore:
             "UPDATE deliveries SET delivered_at = ?, message_id = ?, attempts = attempts + 1,"
             " last_error = NULL"
             " WHERE entry_id = ? AND platform = ? AND channel_id = ? AND delivered_at IS NULL",
-            (to_text(now), message_id, entry_id, platform, channel_id),
+            (now, message_id, entry_id, platform, channel_id),
         )
         return changed == 1
 

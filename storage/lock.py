@@ -7,13 +7,14 @@ so that a second instance can say who has the database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from storage.database import UnusableDatabase
+from storage.sql import UnusableDatabase
 
 try:
     import fcntl
@@ -25,10 +26,21 @@ class DatabaseInUse(Exception):
     """Another running bot holds the database."""
 
 
+class BotLock(Protocol):
+    """What the running bot holds so that it is the only active one on its database."""
+
+    lost: asyncio.Event  # set if another bot took over (the bot must then stop)
+
+    def release(self) -> None: ...
+
+
 class DatabaseLock:
+    """Implements `BotLock` for a SQLite file: a flock, never lost while the process lives."""
+
     def __init__(self, database_path: Path) -> None:
         self.database_path = database_path
         self.path = database_path.with_name(database_path.name + ".lock")
+        self.lost = asyncio.Event()
         self._file: TextIO | None = None
 
     def acquire(self) -> None:

@@ -7,7 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.database import migrations
+from storage.leader import HOLDER
+from storage.migrating import migrations
+from storage.postgres import connect
 
 COUNTED = ("cycles", "suggestions", "votes", "cards", "feeds", "feed_entries", "deliveries")
 
@@ -18,6 +20,7 @@ class Report:
     newest: int
     counts: dict[str, int]
     check: str  # SQLite's quick_check: "ok" when sound
+    active: str | None = None  # PostgreSQL: the bot holding the database, if one runs
 
 
 def inspect(path: Path) -> Report:
@@ -33,6 +36,33 @@ def inspect(path: Path) -> Report:
             if table in tables
         }
     return Report(schema, migrations()[-1][0], counts, check)
+
+
+async def inspect_server(url: str) -> Report:
+    """The same report for a PostgreSQL database, read-only; `UnusableDatabase` if unreachable."""
+    connection = await connect(url, "shortlist check")
+    try:
+        async with connection.transaction(readonly=True):
+            schema = 0
+            if await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+                schema = int(
+                    await connection.fetchval("SELECT MAX(version) FROM schema_migrations")
+                )
+            tables = {
+                row[0]
+                for row in await connection.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            }
+            counts = {
+                table: int(await connection.fetchval(f"SELECT COUNT(*) FROM {table}"))
+                for table in COUNTED
+                if table in tables
+            }
+            active = await connection.fetchval(HOLDER)
+    finally:
+        await connection.close()
+    return Report(schema, migrations("postgres")[-1][0], counts, "ok", active)
 
 
 class BackupFailed(Exception):

@@ -9,15 +9,12 @@ rules. Suggestions of one cycle that now share a key are merged into the earlies
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
-from storage.database import Database, to_text
+from storage.sql import Database, Row, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +34,10 @@ async def relink(database: Database, rules: LinkRules) -> bool:
     row = await database.fetch_one("SELECT value FROM meta WHERE name = ?", (META_NAME,))
     if row is not None and row[0] == rules.version:
         return False
-    async with database.transaction() as connection:
-        merged = await _rekey_suggestions(connection, rules)
-        await _rekey_feed_links(connection, rules)
-        await connection.execute(
+    async with database.transaction() as transaction:
+        merged = await _rekey_suggestions(transaction, rules)
+        await _rekey_feed_links(transaction, rules)
+        await transaction.execute(
             "INSERT INTO meta (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (META_NAME, rules.version),
@@ -49,51 +46,50 @@ async def relink(database: Database, rules: LinkRules) -> bool:
     return True
 
 
-async def _rekey_suggestions(connection: aiosqlite.Connection, rules: LinkRules) -> int:
-    async with connection.execute(
+async def _rekey_suggestions(transaction: Transaction, rules: LinkRules) -> int:
+    rows = await transaction.fetch_all(
         "SELECT id, cycle_id, number, url, author_platform, author_id, withdrawn_at"
         " FROM suggestions ORDER BY cycle_id, number"
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+    )
     keys = {row["id"]: rules.key(row["url"]) or row["url"] for row in rows}
-    groups: defaultdict[tuple[int, str], list[sqlite3.Row]] = defaultdict(list)
+    groups: defaultdict[tuple[int, str], list[Row]] = defaultdict(list)
     for row in rows:
         if row["withdrawn_at"] is None:
             groups[(row["cycle_id"], keys[row["id"]])].append(row)
-    await connection.execute("UPDATE suggestions SET link_key = NULL")
+    await transaction.execute("UPDATE suggestions SET link_key = NULL")
     merged = 0
     for group in groups.values():
         kept, *others = group  # the earliest suggestion keeps its number
         for other in others:
-            await _merge(connection, kept, other)
+            await _merge(transaction, kept, other)
             merged += 1
-    await connection.executemany(
+    await transaction.execute_many(
         "UPDATE suggestions SET link_key = ? WHERE id = ?",
         [(key, suggestion_id) for suggestion_id, key in keys.items()],
     )
     return merged
 
 
-async def _merge(connection: aiosqlite.Connection, kept: sqlite3.Row, other: sqlite3.Row) -> None:
+async def _merge(transaction: Transaction, kept: Row, other: Row) -> None:
     """Votes united (one per member, never the kept suggestion's author's), cards re-pointed."""
-    await connection.execute(
+    await transaction.execute(
         "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
         " SELECT ?, platform, voter_id, created_at FROM votes"
         " WHERE suggestion_id = ? AND NOT (platform = ? AND voter_id = ?)"
         " ON CONFLICT DO NOTHING",
         (kept["id"], other["id"], kept["author_platform"], kept["author_id"]),
     )
-    await connection.execute(
+    await transaction.execute(
         "UPDATE cards SET suggestion_id = ?, stale = 1 WHERE suggestion_id = ?",
         (kept["id"], other["id"]),
     )
     if other["url"].startswith("https:") and not kept["url"].startswith("https:"):
-        await connection.execute(
+        await transaction.execute(
             "UPDATE suggestions SET url = ? WHERE id = ?", (other["url"], kept["id"])
         )
-    await connection.execute(
+    await transaction.execute(
         "UPDATE suggestions SET withdrawn_at = ?, merged_into = ? WHERE id = ?",
-        (to_text(datetime.now(UTC)), kept["id"], other["id"]),
+        (datetime.now(UTC), kept["id"], other["id"]),
     )
     log.warning(
         "Cycle %d: #%d (%s) is the same link as #%d under the new link rules; merged into #%d",
@@ -105,15 +101,14 @@ async def _merge(connection: aiosqlite.Connection, kept: sqlite3.Row, other: sql
     )
 
 
-async def _rekey_feed_links(connection: aiosqlite.Connection, rules: LinkRules) -> None:
+async def _rekey_feed_links(transaction: Transaction, rules: LinkRules) -> None:
     """A feed's past issues stay recognised: every link identity is computed anew."""
-    async with connection.execute(
+    links = await transaction.fetch_all(
         "SELECT feed_id, value, entry_id FROM feed_identities WHERE kind = 'link'"
         " UNION ALL SELECT feed_id, link, id FROM feed_entries WHERE link != ''"
-    ) as cursor:
-        links = list(await cursor.fetchall())
-    await connection.execute("DELETE FROM feed_identities WHERE kind = 'link'")
-    await connection.executemany(
+    )
+    await transaction.execute("DELETE FROM feed_identities WHERE kind = 'link'")
+    await transaction.execute_many(
         "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, 'link', ?, ?)"
         " ON CONFLICT DO NOTHING",
         [

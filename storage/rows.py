@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 
 from bot.models import Author, Suggestion, Tally
-from storage.database import from_text
+from storage.sql import Row, moment
 
 SUGGESTION_COLUMNS = (
     "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
@@ -14,7 +13,7 @@ SUGGESTION_COLUMNS = (
 )
 
 
-def suggestion_from(row: sqlite3.Row) -> Suggestion:
+def suggestion_from(row: Row) -> Suggestion:
     return Suggestion(
         id=row["id"],
         cycle_id=row["cycle_id"],
@@ -22,11 +21,11 @@ def suggestion_from(row: sqlite3.Row) -> Suggestion:
         url=row["url"],
         note=row["note"],
         author=Author(row["author_platform"], row["author_id"], row["author_name"]),
-        created_at=from_text(row["created_at"]),
+        created_at=moment(row["created_at"]),
     )
 
 
-def fold(rows: list[sqlite3.Row]) -> list[Tally]:
+def fold(rows: list[Row]) -> list[Tally]:
     """One row per (suggestion, platform) into one tally per suggestion, keeping their order."""
     suggestions: dict[int, Suggestion] = {}
     counts: defaultdict[int, dict[str, int]] = defaultdict(dict)

@@ -3,10 +3,10 @@ say), in the `meta` table."""
 
 from __future__ import annotations
 
-from storage.database import Database
+from storage.sql import Database
 
 
-class SqliteBotState:
+class SqlBotState:
     """Implements `bot.ports.BotState`."""
 
     def __init__(self, database: Database) -> None:

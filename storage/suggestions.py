@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-import aiosqlite
-
 from bot.models import Author, Suggestion
 from storage.batching import Batcher, chunks
-from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+from storage.sql import Database, Transaction, int_values
 
 CHUNK = 400  # (cycle, key) pairs per IN list
 
@@ -38,15 +36,14 @@ class SuggestionWriter:
 
     async def _record(self, proposals: list[Proposal]) -> list[tuple[Suggestion, bool]]:
         wanted = sorted({(p.cycle_id, p.key) for p in proposals})
-        async with self._db.transaction() as connection:
-            existing = await _live(connection, wanted)
+        async with self._db.transaction() as transaction:
+            existing = await _live(transaction, wanted)
             numbers: dict[int, int] = {}
             for cycle_id in {cycle for cycle, _ in wanted}:
-                async with connection.execute(
+                row = await transaction.fetch_one(
                     "SELECT COALESCE(MAX(number), 0) FROM suggestions WHERE cycle_id = ?",
                     (cycle_id,),
-                ) as cursor:
-                    row = await cursor.fetchone()
+                )
                 numbers[cycle_id] = int(row[0]) if row else 0
             new: dict[tuple[int, str], Proposal] = {}
             for proposal in proposals:  # the first of each new link wins its number
@@ -66,17 +63,17 @@ class SuggestionWriter:
                         p.author.platform,
                         p.author.id,
                         p.author.name,
-                        to_text(p.now),
+                        p.now,
                     )
                 )
             if rows:
-                await connection.executemany(
+                await transaction.execute_many(
                     "INSERT INTO suggestions (cycle_id, number, link_key, url, note,"
                     " author_platform, author_id, author_name, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-            stored = await _live(connection, sorted(new))
+            stored = await _live(transaction, sorted(new))
         results = []
         for proposal in proposals:
             place = (proposal.cycle_id, proposal.key)
@@ -88,18 +85,17 @@ class SuggestionWriter:
 
 
 async def _live(
-    connection: aiosqlite.Connection, places: list[tuple[int, str]]
+    transaction: Transaction, places: list[tuple[int, str]]
 ) -> dict[tuple[int, str], Suggestion]:
     found: dict[tuple[int, str], Suggestion] = {}
     for chunk in chunks(places, CHUNK):
-        values = ", ".join(["(?, ?)"] * len(chunk))
-        async with connection.execute(
-            f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s"
-            f" WHERE s.withdrawn_at IS NULL AND (s.cycle_id, s.link_key) IN (VALUES {values})",
+        rows = await transaction.fetch_all(
+            f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s WHERE s.withdrawn_at"
+            f" IS NULL AND (s.cycle_id, s.link_key) IN ({int_values(len(chunk), 2)})",
             [part for place in chunk for part in place],
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[(row["cycle_id"], row["link_key"])] = suggestion_from(row)
+        )
+        for row in rows:
+            found[(row["cycle_id"], row["link_key"])] = suggestion_from(row)
     return found
 
 
@@ -124,7 +120,7 @@ class LinkLookup:
         return await self._batches.submit(asked)
 
     async def _answer(self, batch: list[Asked]) -> list[tuple[Suggestion | None, int]]:
-        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(batch))
+        values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?, ?, ?)"] * len(batch))
         rows = await self._db.fetch_all(
             f"WITH asked (n, cycle, key, platform, author) AS (VALUES {values})"
             f" SELECT asked.n, {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"

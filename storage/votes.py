@@ -8,20 +8,17 @@ The tallies are kept by triggers (migration 0005) in the same transaction.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-import aiosqlite
-
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
 from storage.batching import Batcher, chunks
-from storage.database import Database, to_text
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+from storage.sql import Database, Transaction, int_values, placeholders, text_values
 
-CHUNK = 900  # rows per IN (...) list: SQLite's default limit is 32,766 parameters
+CHUNK = 900  # rows per IN (...) list: SQLite's and PostgreSQL's limits are 32,766 parameters
 
 _Key = tuple[int, str, str]  # (suggestion, platform, voter)
 _T = TypeVar("_T")
@@ -43,10 +40,10 @@ class VoteWriter:
         return await self._record([cast for cast, _ in batch], batch[-1][1])
 
     async def _record(self, casts: Sequence[Cast], now: datetime) -> list[Counted]:
-        async with self._db.transaction() as connection:
-            suggestions = await _resolve(connection, casts)
+        async with self._db.transaction() as transaction:
+            suggestions = await _resolve(transaction, casts)
             voted = await _existing(
-                connection,
+                transaction,
                 {
                     (s.id, c.platform, c.voter_id)
                     for c, s in zip(casts, suggestions, strict=True)
@@ -54,8 +51,7 @@ class VoteWriter:
                 },
             )
             outcomes: list[tuple[Suggestion | None, bool, bool]] = []
-            when = to_text(now)
-            adds: dict[_Key, str] = {}
+            adds: set[_Key] = set()
             removes: set[_Key] = set()
             for cast, suggestion in zip(casts, suggestions, strict=True):
                 if suggestion is None:
@@ -72,30 +68,28 @@ class VoteWriter:
                 if changed:
                     (voted.add if cast.add else voted.discard)(key)
                     if cast.add:
-                        adds[key] = when
+                        adds.add(key)
                         removes.discard(key)
                     else:
                         removes.add(key)
-                        adds.pop(key, None)
+                        adds.discard(key)
                 outcomes.append((suggestion, changed, False))
             if removes:
-                await connection.executemany(
+                await transaction.execute_many(
                     "DELETE FROM votes WHERE suggestion_id = ? AND platform = ? AND voter_id = ?",
                     sorted(removes),
                 )
             if adds:
-                await connection.executemany(
+                await transaction.execute_many(
                     "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(*key, when) for key, when in adds.items()],
+                    [(*key, now) for key in sorted(adds)],
                 )
-            tallies = await _tallies(connection, {s.id for s, _, _ in outcomes if s})
+            tallies = await _tallies(transaction, {s.id for s, _, _ in outcomes if s})
         return [Counted(tallies[s.id] if s else None, changed, own) for s, changed, own in outcomes]
 
 
-async def _resolve(
-    connection: aiosqlite.Connection, casts: Sequence[Cast]
-) -> list[Suggestion | None]:
+async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Suggestion | None]:
     """Each cast's live suggestion in the open cycle (by card or by id), or None."""
     cards = {cast.card for cast in casts if cast.card is not None}
     ids = {cast.suggestion_id for cast in casts if cast.suggestion_id is not None}
@@ -103,13 +97,12 @@ async def _resolve(
     for card_chunk in _chunks(
         sorted(cards, key=lambda c: (c.platform, c.channel_id, c.message_id))
     ):
-        rows = await _all(
-            connection,
+        rows = await transaction.fetch_all(
             f"SELECT c.platform AS card_platform, c.channel_id, c.message_id, {SUGGESTION_COLUMNS}"
             " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
             " JOIN cycles y ON y.id = s.cycle_id"
             " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
-            f" AND (c.platform, c.channel_id, c.message_id) IN ({_values(len(card_chunk), 3)})",
+            f" AND (c.platform, c.channel_id, c.message_id) IN ({text_values(len(card_chunk), 3)})",
             [part for c in card_chunk for part in (c.platform, c.channel_id, c.message_id)],
         )
         for row in rows:
@@ -118,11 +111,10 @@ async def _resolve(
             )
     by_id: dict[int, Suggestion] = {}
     for chunk in _chunks(sorted(ids)):
-        rows = await _all(
-            connection,
+        rows = await transaction.fetch_all(
             f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s JOIN cycles y ON y.id = s.cycle_id"
             " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
-            f" AND s.id IN ({_values(len(chunk), 1)})",
+            f" AND s.id IN ({placeholders(len(chunk))})",
             chunk,
         )
         by_id.update((row["id"], suggestion_from(row)) for row in rows)
@@ -132,28 +124,26 @@ async def _resolve(
     ]
 
 
-async def _existing(connection: aiosqlite.Connection, keys: set[_Key]) -> set[_Key]:
+async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:
     found: set[_Key] = set()
     for chunk in _chunks(sorted(keys)):
-        rows = await _all(
-            connection,
+        rows = await transaction.fetch_all(
             "SELECT suggestion_id, platform, voter_id FROM votes"
-            f" WHERE (suggestion_id, platform, voter_id) IN ({_values(len(chunk), 3)})",
+            f" WHERE (suggestion_id, platform, voter_id) IN ({int_values(len(chunk), 3)})",
             [part for key in chunk for part in key],
         )
         found.update((row[0], row[1], row[2]) for row in rows)
     return found
 
 
-async def _tallies(connection: aiosqlite.Connection, ids: set[int]) -> dict[int, Tally]:
+async def _tallies(transaction: Transaction, ids: set[int]) -> dict[int, Tally]:
     counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
     suggestions: dict[int, Suggestion] = {}
     for chunk in _chunks(sorted(ids)):
-        rows = await _all(
-            connection,
+        rows = await transaction.fetch_all(
             f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
             " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
-            f" WHERE s.id IN ({_values(len(chunk), 1)})",
+            f" WHERE s.id IN ({placeholders(len(chunk))})",
             chunk,
         )
         for row in rows:
@@ -161,18 +151,6 @@ async def _tallies(connection: aiosqlite.Connection, ids: set[int]) -> dict[int,
             if row["tally_platform"] is not None:
                 counts[row["id"]][row["tally_platform"]] = row["tally_votes"]
     return {id_: Tally(s, counts[id_]) for id_, s in suggestions.items()}
-
-
-async def _all(
-    connection: aiosqlite.Connection, sql: str, params: Iterable[object]
-) -> list[sqlite3.Row]:
-    async with connection.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
-
-
-def _values(rows: int, width: int) -> str:
-    one = "?" if width == 1 else "(" + ", ".join("?" * width) + ")"
-    return ", ".join([one] * rows) if width == 1 else "VALUES " + ", ".join([one] * rows)
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[list[_T]]:

@@ -19,8 +19,9 @@ def bot_environment(workdir: Path, extra: Mapping[str, str] | None = None) -> di
     environ = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED_PREFIXES)}
     environ["PYTHONPATH"] = str(ROOT)
     environ["PYTHONUNBUFFERED"] = "1"
-    environ["DATABASE_PATH"] = str(workdir / "bot.sqlite3")
     environ.update(extra or {})
+    if "DATABASE_URL" not in environ:
+        environ["DATABASE_PATH"] = str(workdir / "bot.sqlite3")
     return environ
 
 

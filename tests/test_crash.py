@@ -54,6 +54,8 @@ class Platform:
     is_announcement_post: Callable[[Any], bool]
     announcements: Callable[[], list[str]]  # the title of every announcement message posted
     set_after_accept: Callable[[Callable[[Any], Any] | None], None]
+    server: Any = None  # Discord: the fake gateway and REST API, to act as members do
+    api: Any = None
 
 
 @contextlib.asynccontextmanager
@@ -83,6 +85,8 @@ async def platform(name: str) -> AsyncIterator[Platform]:
                 ),
                 titles,
                 set_hook,
+                server,
+                api,
             )
     else:
         async with fake_slack() as fake:

@@ -20,7 +20,7 @@ from bot.errors import (
 )
 from bot.models import CardRef, IssueRef, Member, Rollover, Tally, VoteChange
 from bot.settings import Settings
-from storage import SqliteCardStore
+from storage import SqlCardStore
 
 ALICE = Member("console", "alice", "Alice")
 BOB = Member("console", "bob", "Bob")
@@ -170,7 +170,7 @@ async def test_shortlist_and_close_are_for_curators(ballot: Ballot) -> None:
 
 
 async def test_a_closed_cycle_is_frozen_but_can_be_shown(
-    ballot: Ballot, card_store: SqliteCardStore
+    ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     await ballot.suggest(ALICE, "https://example.com/a")
     await ballot.vote(BOB, 1)
@@ -209,7 +209,7 @@ async def test_rollover_for_a_published_issue_links_it(ballot: Ballot) -> None:
 
 
 async def test_card_votes_across_platforms_are_summed(
-    ballot: Ballot, card_store: SqliteCardStore
+    ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     discord_author = Member("discord", "1", "Dee")
     slack_member = Member("slack", "U1", "Sam")
@@ -257,7 +257,7 @@ async def test_a_failing_listener_does_not_lose_the_vote(ballot: Ballot) -> None
 
 
 async def test_reconcile_brings_votes_in_line_with_reactions(
-    ballot: Ballot, card_store: SqliteCardStore
+    ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     author = Member("discord", "1", "Dee")
     result = await ballot.suggest(author, "https://example.com/a")
@@ -295,7 +295,7 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def test_a_closed_cycle_card_is_not_reconciled(
-    ballot: Ballot, card_store: SqliteCardStore
+    ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     result = await ballot.suggest(ALICE, "https://example.com/a")
     card = CardRef("discord", "c", "m")

@@ -14,7 +14,7 @@ import pytest
 from bot.models import Announcement, Member
 from bot.settings import Settings
 from cogs.discord_bot.client import INVITE_PERMISSIONS, intents
-from storage import Database
+from storage import SqliteDatabase
 from tests.cogs.discord_harness import CURATOR as CURATOR_MEMBER
 from tests.cogs.discord_harness import DiscordHarness, settle
 from tests.fake_discord import (
@@ -299,7 +299,7 @@ async def test_an_unexpected_failure_gets_a_short_apology_and_a_log(
     reply = await _suggest(harness, ALICE, "https://example.com/a")
     assert reply == "Sorry, something went wrong on my side; it has been logged."
     assert "/suggest failed" in caplog.text
-    harness.app.database = await Database.open(harness.path)  # for the fixture's clean-up
+    harness.app.database = await SqliteDatabase.open(harness.path)  # for the fixture's clean-up
 
 
 async def test_announcements_embed_the_issue_and_ping_only_the_role(

@@ -5,15 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from storage import Database, UnusableDatabase
-from storage.database import migrations
+from storage import Database, SqliteDatabase, UnusableDatabase
+from storage.migrating import migrations
 
 
 async def test_a_new_database_is_migrated_to_the_newest_version(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "bot.sqlite3"
-    database = await Database.open(path)
+    database = await SqliteDatabase.open(path)
     try:
         assert await database.schema_version() == migrations()[-1][0]
         mode = await database.fetch_one("PRAGMA journal_mode")
@@ -28,8 +29,8 @@ async def test_a_new_database_is_migrated_to_the_newest_version(tmp_path: Path) 
 
 async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    await (await Database.open(path)).close()
-    database = await Database.open(path)
+    await (await SqliteDatabase.open(path)).close()
+    database = await SqliteDatabase.open(path)
     try:
         assert await database.migrate() == migrations()[-1][0]
     finally:
@@ -48,7 +49,7 @@ async def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path)
         raw.execute("PRAGMA user_version = 1")
         raw.execute("CREATE TABLE feeds (x INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="already exists"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
@@ -61,7 +62,7 @@ async def test_a_database_that_is_not_ours_is_refused_untouched(tmp_path: Path) 
         raw.execute("CREATE TABLE cycles (x INTEGER)")
     before = path.read_bytes()
     with pytest.raises(UnusableDatabase, match="another program's"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
     assert path.read_bytes() == before
 
 
@@ -80,5 +81,5 @@ async def test_a_failed_transaction_is_rolled_back(database: Database) -> None:
 
 async def test_only_one_cycle_can_be_open(database: Database) -> None:
     await database.execute("INSERT INTO cycles (opened_at) VALUES ('2026-01-01')")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         await database.execute("INSERT INTO cycles (opened_at) VALUES ('2026-01-02')")

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.ballot import Ballot
 from bot.errors import SelfVote
 from bot.models import CardRef, Member, VoteChange
-from storage import SqliteBallotStore, SqliteCardStore
+from storage import SqlBallotStore, SqlCardStore
 
 CURATOR = Member("chat", "cur", "Cur", is_curator=True)
 
@@ -48,7 +48,7 @@ async def test_members_suggesting_at_once_get_one_suggestion_per_link(ballot: Ba
 
 
 async def test_a_burst_of_votes_counts_each_member_once(
-    app: App, ballot: Ballot, card_store: SqliteCardStore
+    app: App, ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     author = Member("chat", "author", "Author")
     suggestion = (await ballot.suggest(author, "https://example.com/a")).suggestion
@@ -68,7 +68,7 @@ async def test_a_burst_of_votes_counts_each_member_once(
 
 
 async def test_the_full_shortlist_from_memory_matches_a_fresh_read(
-    app: App, ballot: Ballot, card_store: SqliteCardStore
+    app: App, ballot: Ballot, card_store: SqlCardStore
 ) -> None:
     cards = []
     for n in range(30):
@@ -83,7 +83,7 @@ async def test_the_full_shortlist_from_memory_matches_a_fresh_read(
     with pytest.raises(Exception, match="already on the ballot"):
         await ballot.suggest(CURATOR, "https://example.com/5")  # shown as https from now on
     from_memory = await ballot.shortlist(CURATOR)
-    fresh = await SqliteBallotStore(app.database).ranked(from_memory.cycle.id, 100)  # from SQL
+    fresh = await SqlBallotStore(app.database).ranked(from_memory.cycle.id, 100)  # from SQL
     assert [
         (t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in from_memory.ranked
     ] == [(t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in fresh[0]]

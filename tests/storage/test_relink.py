@@ -15,7 +15,7 @@ from bot.app import built
 from bot.errors import DuplicateSuggestion
 from bot.models import Member
 from bot.settings import Settings
-from storage.database import migrations
+from storage.migrating import migrations
 from tests.bot.test_cards import RecordingPlatform
 from tests.feeds import FeedServer, Item, feed_server, rss2
 

@@ -4,70 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
+from storage.migrating import migrations
+from storage.sql import Params, Row, Transaction, UnusableDatabase
+
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_[a-z0-9_]+\.sql$")
+# Times are kept as ISO-8601 text; `storage.sql.moment` reads them back.
+sqlite3.register_adapter(datetime, datetime.isoformat)
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The numbered migration scripts shipped in `storage/migrations`, in order."""
-    found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match["version"]), entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [version for version, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"Migrations must be numbered 1, 2, 3… without gaps; found {versions}")
-    return found
-
-
-Params = Iterable[Any] | Mapping[str, Any]
-
-
-def _bound(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
-    return params if isinstance(params, Mapping) else tuple(params)
-
-
-class UnusableDatabase(Exception):
-    """The database file can't be used: not SQLite, damaged, another program's or newer."""
-
-
-def to_text(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-class Database:
-    """One aiosqlite connection shared by the repositories.
+class SqliteDatabase:
+    """Implements `storage.sql.Database` on two aiosqlite connections: a writer, and a read-only
+    reader so that reads don't queue behind writes.
 
     Writes go through `transaction()`, which holds a lock so that two coroutines never
     interleave statements inside one SQLite transaction.
     """
 
+    dialect = "sqlite"
+
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._connection = connection
-        self._reader: aiosqlite.Connection | None = None  # reads don't queue behind writes
+        self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self.path = path
+        self.where = str(path)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         path = Path(path)
         try:
             if str(path) != ":memory:":
@@ -107,7 +79,7 @@ class Database:
             if "malformed" in str(error):
                 raise UnusableDatabase(self._damaged(str(error))) from None
             raise UnusableDatabase(f"{self.path} is not a SQLite database ({error})") from None
-        newest = migrations()[-1][0]
+        newest = migrations("sqlite")[-1][0]
         if check is not None and check[0] != "ok":
             raise UnusableDatabase(self._damaged(check[0]))
         if version > newest:
@@ -138,7 +110,7 @@ class Database:
     async def migrate(self) -> int:
         """Apply every migration newer than `PRAGMA user_version`, all in one transaction."""
         current = await self.schema_version()
-        pending = [(version, sql) for version, sql in migrations() if version > current]
+        pending = [(version, sql) for version, sql in migrations("sqlite") if version > current]
         if not pending:
             return current
         target = pending[-1][0]
@@ -157,29 +129,44 @@ class Database:
         return target
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._write_lock:
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield self._connection
+                yield SqliteTransaction(self._connection)
             except BaseException:
                 await self._connection.execute("ROLLBACK")
                 raise
             await self._connection.execute("COMMIT")
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with (self._reader or self._connection).execute(sql, _bound(params)) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await SqliteTransaction(self._reader or self._connection).fetch_one(sql, params)
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with (self._reader or self._connection).execute(sql, _bound(params)) as cursor:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return await SqliteTransaction(self._reader or self._connection).fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as transaction:
+            return await transaction.execute(sql, params)
+
+
+class SqliteTransaction:
+    """Implements `storage.sql.Transaction` on an aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one write statement in its own transaction; returns the rows it changed."""
-        async with (
-            self.transaction() as connection,
-            connection.execute(sql, tuple(params)) as cursor,
-        ):
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
             return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._connection.executemany(sql, [tuple(row) for row in rows])

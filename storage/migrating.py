@@ -1,0 +1,26 @@
+"""The numbered, forward-only migration scripts: one folder per dialect, the same numbers."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+_MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """The scripts shipped in `storage/migrations/<dialect>`, in order."""
+    found = []
+    for entry in resources.files("storage").joinpath("migrations", dialect).iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match["version"]), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [version for version, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"Migrations must be numbered 1, 2, 3… without gaps; found {versions}")
+    return found
+
+
+def newest() -> int:
+    return migrations()[-1][0]

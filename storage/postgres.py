@@ -1,0 +1,233 @@
+"""PostgreSQL through asyncpg: a small pool, the numbered migrations applied under an advisory
+lock, statement timeouts, and reconnection after the server restarts.
+
+The stores' SQL is the same as on SQLite: `?` placeholders become `$1, $2, …` here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from storage.migrating import migrations
+from storage.sql import Params, Row, Transaction, UnusableDatabase
+
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 4  # a bot's queries are short: one writer at a time, a few readers
+STATEMENT_TIMEOUT_MS = 15_000
+CONNECT_TIMEOUT_SECONDS = 10.0
+SCHEMES = ("postgres", "postgresql")
+
+# The connection was lost (the server restarted, or a proxy dropped it): worth one more try.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def redacted(url: str) -> str:
+    """The URL as people may see it: user, host and database, never the password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def is_database_url(location: object) -> bool:
+    return isinstance(location, str) and urlsplit(location).scheme in SCHEMES
+
+
+@lru_cache(maxsize=512)
+def numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$n` (none of our SQL has a `?` inside a literal)."""
+    pieces = sql.split("?")
+    return "".join(
+        piece + (f"${n}" if n < len(pieces) else "") for n, piece in enumerate(pieces, start=1)
+    )
+
+
+def _affected(status: str) -> int:
+    """Rows changed, from a command tag such as "UPDATE 3" or "INSERT 0 1"."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+async def connect(url: str, application_name: str) -> asyncpg.Connection:
+    """One connection outside the pool (the leader lock lives on one)."""
+    try:
+        return await asyncpg.connect(
+            url,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            server_settings={"application_name": application_name},
+        )
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        raise UnusableDatabase(f"{redacted(url)} can't be reached ({error})") from None
+
+
+class PostgresDatabase:
+    """Implements `storage.sql.Database` on an asyncpg pool."""
+
+    dialect = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self._pool = pool
+        self._write_lock = asyncio.Lock()  # one write transaction at a time, as on SQLite
+        self.where = redacted(url)
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresDatabase:
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=CONNECT_TIMEOUT_SECONDS,
+                command_timeout=STATEMENT_TIMEOUT_MS / 1000 + 5,
+                server_settings={
+                    "application_name": "shortlist",
+                    "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+                    "idle_in_transaction_session_timeout": str(STATEMENT_TIMEOUT_MS * 2),
+                },
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise UnusableDatabase(f"{redacted(url)} can't be reached ({error})") from None
+        database = cls(pool, url)
+        try:
+            await database.migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self._pool.close(), 5)
+        except TimeoutError:
+            self._pool.terminate()
+
+    async def schema_version(self) -> int:
+        exists = await self.fetch_one("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if exists is None or not exists[0]:
+            return 0
+        row = await self.fetch_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(row[0]) if row is not None else 0
+
+    async def migrate(self) -> int:
+        """Apply every newer migration in one transaction, under an advisory lock, so two bots
+        starting at once never both migrate."""
+        scripts = migrations("postgres")
+        newest = scripts[-1][0]
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock("
+                " hashtext('shortlist migrations ' || current_schema()))"
+            )
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            current = int(
+                await connection.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            )
+            if current > newest:
+                raise UnusableDatabase(
+                    f"{self.where} was written by a newer Shortlist (schema {current}; this "
+                    f"version knows up to {newest}); upgrade Shortlist, or use another DATABASE_URL"
+                )
+            others = await connection.fetchval(
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+                " AND tablename != 'schema_migrations'"
+            )
+            if current == 0 and others:
+                raise UnusableDatabase(f"{self.where} holds another program's tables")
+            for version, script in scripts[current:]:
+                await connection.execute(script)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)", version
+                )
+        if newest > current:
+            log.info("Database %s migrated from version %d to %d", self.where, current, newest)
+        return newest
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with (
+            self._write_lock,
+            self._connection() as connection,
+            connection.transaction(),
+        ):
+            yield PostgresTransaction(connection)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection known to work: one left dead by a server restart is replaced."""
+        for attempt in range(3):
+            connection = await self._pool.acquire()
+            try:
+                await connection.execute("SELECT 1")
+            except CONNECTION_LOST:
+                await self._pool.release(connection)
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * attempt)
+                continue
+            try:
+                yield connection
+            finally:
+                await self._pool.release(connection)
+            return
+
+    async def _read(self, method: str, sql: str, params: Params) -> Any:
+        try:
+            return await getattr(self._pool, method)(numbered(sql), *params)
+        except CONNECTION_LOST:  # a read is safe to try again, on a fresh connection
+            async with self._connection() as connection:
+                return await getattr(connection, method)(numbered(sql), *params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        rows: list[Row] = await self._read("fetch", sql, params)
+        return rows
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._read("fetchrow", sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as transaction:
+            return await transaction.execute(sql, params)
+
+
+class PostgresTransaction:
+    """Implements `storage.sql.Transaction` on an asyncpg connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        rows: list[Row] = await self._connection.fetch(numbered(sql), *params)
+        return rows
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._connection.fetchrow(numbered(sql), *params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _affected(await self._connection.execute(numbered(sql), *params))
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        batch = [tuple(row) for row in rows]
+        if batch:
+            await self._connection.executemany(numbered(sql), batch)
