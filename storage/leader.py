@@ -54,6 +54,7 @@ class PostgresLeader:
     async def acquire(self, *, wait: bool = True) -> None:
         """Take the lock, waiting (as a standby) for as long as another bot holds it; with
         `wait` False, raise `DatabaseInUse` instead."""
+        self._connection = await connect(self._url, self.name)  # unreachable: raises at once
         waiting_for: str | None = None
         while not await self._try():
             if not wait:

@@ -29,10 +29,14 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 SCHEMES = ("postgres", "postgresql")
 
 # The connection was lost (the server restarted, or a proxy dropped it): worth one more try.
+# A pooled connection whose server process was ended while idle fails its next query with
+# asyncpg's InternalClientError or InterfaceError, not a connection error.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.InterfaceError,
     ConnectionError,
     TimeoutError,
 )
@@ -181,6 +185,7 @@ class PostgresDatabase:
             try:
                 await connection.execute("SELECT 1")
             except CONNECTION_LOST:
+                connection.terminate()  # the pool opens a new one in its place
                 await self._pool.release(connection)
                 if attempt == 2:
                     raise

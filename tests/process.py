@@ -21,7 +21,7 @@ def bot_environment(workdir: Path, extra: Mapping[str, str] | None = None) -> di
     environ["PYTHONUNBUFFERED"] = "1"
     environ.update(extra or {})
     if "DATABASE_URL" not in environ:
-        environ["DATABASE_PATH"] = str(workdir / "bot.sqlite3")
+        environ.setdefault("DATABASE_PATH", str(workdir / "bot.sqlite3"))
     return environ
 
 

@@ -73,6 +73,24 @@ CASES: list[tuple[str, Setup, list[str]]] = [
     ("newer schema", _newer, ["DATABASE_PATH", "newer Shortlist (schema 99"]),
     ("another program's database", _foreign, ["DATABASE_PATH", "another program's"]),
     (
+        "database URL of another kind",
+        lambda _: {"DATABASE_URL": "mysql://bot:pw@db.example.com/shortlist"},
+        ["DATABASE_URL must be a postgres:// or postgresql:// URL"],
+    ),
+    (
+        "database URL and path both",
+        lambda tmp: {
+            "DATABASE_URL": "postgres://bot@db.example.com/shortlist",
+            "DATABASE_PATH": str(tmp / "bot.sqlite3"),
+        },
+        ["DATABASE_PATH is set as well as DATABASE_URL"],
+    ),
+    (
+        "database server unreachable, password kept secret",
+        lambda _: {"DATABASE_URL": "postgres://bot:hunter2@127.0.0.1:1/shortlist"},
+        ["DATABASE_URL postgres://bot:***@127.0.0.1:1/shortlist can't be reached"],
+    ),
+    (
         "feed URL typo",
         lambda _: {"FEED_URLS": "htp://news.example.com/feed"},
         ["FEED_URLS has 'htp://news.example.com/feed'"],
@@ -128,6 +146,7 @@ async def test_a_bad_setting_is_one_line_and_exit_2(
     assert len(lines) == 1, lines
     assert all(part in lines[0] for part in says), lines[0]
     assert "Traceback" not in finished.stderr
+    assert "hunter2" not in finished.stderr
     assert finished.stdout == ""
     after = snapshot(tmp_path, database)
     assert after[1] == before[1]  # nothing touched

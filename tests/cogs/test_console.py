@@ -7,7 +7,14 @@ import signal
 import sqlite3
 from pathlib import Path
 
+from storage import is_database_url
 from tests.process import read_until, run_bot, start_bot
+
+
+def on(store: str | Path) -> dict[str, str]:
+    """The bot's settings for the store under test (SQLite: the default file in its folder)."""
+    return {"DATABASE_URL": str(store)} if is_database_url(store) else {}
+
 
 SESSION = """\
 /help
@@ -41,8 +48,8 @@ SESSION = """\
 """.format(long_note="n" * 281)
 
 
-async def test_a_piped_session_runs_the_whole_ballot(tmp_path: Path) -> None:
-    result = await run_bot(tmp_path, SESSION)
+async def test_a_piped_session_runs_the_whole_ballot(tmp_path: Path, store: str | Path) -> None:
+    result = await run_bot(tmp_path, SESSION, on(store))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.splitlines()[0].startswith("Shortlist is running in console mode")
@@ -89,15 +96,20 @@ async def test_a_piped_session_runs_the_whole_ballot(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-async def test_a_restart_keeps_every_suggestion_vote_and_cycle(tmp_path: Path) -> None:
+async def test_a_restart_keeps_every_suggestion_vote_and_cycle(
+    tmp_path: Path, store: str | Path
+) -> None:
     first = await run_bot(
         tmp_path,
         "/as alice\n/suggest https://example.com/a\n/as bob\n/vote 1\n"
         "/as cora curator\n/shortlist close\n/as alice\n/suggest https://example.com/b kept\n",
+        on(store),
     )
     assert first.returncode == 0, first.stderr
 
-    second = await run_bot(tmp_path, "/as cora curator\n/shortlist\n/shortlist cycle 1\n")
+    second = await run_bot(
+        tmp_path, "/as cora curator\n/shortlist\n/shortlist cycle 1\n", on(store)
+    )
     assert second.returncode == 0, second.stderr
     assert "Shortlist for the next issue (cycle 2, open): 1 suggestion\n" in second.stdout
     assert "#1 https://example.com/b\n       kept\n" in second.stdout
