@@ -76,3 +76,37 @@ async def test_backup_while_running_and_restore(tmp_path: Path) -> None:
     shown = await run_bot(restored, "/as cora curator\n/shortlist\n")
     assert "#1 https://example.com/kept" in shown.stdout
     assert "A keeper" in shown.stdout
+
+
+async def test_check_and_copy_data_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    """`check` names the active bot and hides the password; `copy-data` moves the whole ballot
+    from the console's SQLite file to PostgreSQL and the bot carries on there."""
+    await run_bot(tmp_path, "/as alice\n/suggest example.com/a\n/as bob\n/vote 1\n")
+    url = postgres_url.replace("postgres@", "postgres:not-needed@")  # trust auth ignores it
+    copied = await run_bot(
+        tmp_path, "", args=["copy-data", "--from", str(tmp_path / "bot.sqlite3"), "--to", url]
+    )
+    assert copied.returncode == 0, copied.stderr
+    assert "1 cycles, 1 suggestions, 1 votes" in copied.stdout
+    assert "every count verified" in copied.stdout
+    again = await run_bot(
+        tmp_path, "", args=["copy-data", "--from", str(tmp_path / "bot.sqlite3"), "--to", url]
+    )
+    assert again.returncode == 1
+    assert "is not empty" in again.stderr
+
+    on_postgres = {"DATABASE_URL": url}
+    process = await start_bot(tmp_path, on_postgres)
+    assert process.stdout is not None
+    try:
+        await read_until(process.stdout, "console mode")
+        checked = await run_bot(tmp_path, "", on_postgres, args=["check"])
+    finally:
+        process.terminate()
+        await process.wait()
+    assert checked.returncode == 0, checked.stdout
+    assert re.search(r"schema 5, up to date; 1 cycles, 1 suggestions, 1 votes", checked.stdout)
+    assert re.search(r"Active bot: shortlist \(pid \d+ on ", checked.stdout)
+    output = copied.stdout + copied.stderr + checked.stdout + checked.stderr
+    assert "not-needed" not in output
+    assert "postgres:***@" in output

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from bot.app import built
-from bot.models import CardRef, Member
+from bot.models import CardRef, FeedEntry, Member
 from storage import DatabaseInUse, SqlCardStore, SqlFeedStore, open_database, redacted
 from storage.copying import CopyRefused, copy_data
 from storage.leader import PostgresLeader
@@ -120,12 +120,32 @@ async def populate(location: str | Path) -> None:
             body_sha256="ab",
             now=now,
         )
+        link = "https://news.example.com/1"
+        identities = (("key", "1"), ("link", "//news.example.com/1"), ("title", "issue 1"))
+        entry = FeedEntry("1", "Issue 1", link, now, "Ten links", identities)
+        targets = [("discord", "7"), ("slack", "C1")]
+        entry_id = await feeds.record_entry(
+            feed.id, entry, announced=True, targets=targets, now=now
+        )
+        await feeds.start_delivery(entry_id, "discord", "7", now)
+        await feeds.mark_delivered(entry_id, "discord", "7", "msg-1", now)
 
 
 async def dump(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
     database = await open_database(location)
     try:
-        tables = ("cycles", "suggestions", "votes", "tallies", "cards", "feeds", "meta")
+        tables = (
+            "cycles",
+            "suggestions",
+            "votes",
+            "tallies",
+            "cards",
+            "feeds",
+            "feed_entries",
+            "feed_identities",
+            "deliveries",
+            "meta",
+        )
         return {
             table: sorted(
                 tuple(str(value) if isinstance(value, datetime) else value for value in row)
@@ -145,6 +165,7 @@ async def test_copy_data_round_trips_sqlite_postgres_sqlite(
     copied = await copy_data(original, postgres_url)
     assert copied["votes"] == 3
     assert copied["suggestions"] == 2
+    assert copied["deliveries"] == 2
     await copy_data(postgres_url, back)
     assert await dump(back) == await dump(original)
     async with built(settings_on(postgres_url)) as app:  # the copy runs, ids carry on
