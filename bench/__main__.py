@@ -13,21 +13,23 @@ import logging
 from pathlib import Path
 
 from bench import basics, shortlist, slack_votes, suggest, votes
-from bench.common import Figure, machine
+from bench.common import Figure, machine, on_store, stores
 
 RESULTS = Path(__file__).with_name("results.json")
 
 
 async def run(quick: bool) -> list[Figure]:
+    """Every figure on SQLite, then again on PostgreSQL (when a server answers)."""
     figures: list[Figure] = []
-    for part in (
-        votes.discord_figures,
-        slack_votes.slack_figures,
-        shortlist.figures,
-        suggest.figures,
-        basics.figures,
-    ):
-        figures += await part(quick)
+    for store in await stores():
+        for part in (
+            votes.discord_figures,
+            slack_votes.slack_figures,
+            shortlist.figures,
+            suggest.figures,
+            basics.figures,
+        ):
+            figures += on_store(await part(quick, store), store)
     return figures
 
 

@@ -10,8 +10,9 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench.common import Figure, StallMonitor, console_app
+from bench.common import Figure, StallMonitor, console_app, database_settings
 from bot.feeds import parse_feed
 from bot.models import Member
 from tests.feeds import Item, feed_server, rss2
@@ -37,30 +38,38 @@ def big_feed(entries: int = 50, paragraphs: int = 85) -> bytes:
     )
 
 
-async def start_up() -> tuple[float, float]:
+async def start_up(store: str) -> tuple[float, float]:
     """Seconds from `python -m bot` to its first line, and its resident memory then (MB)."""
     with tempfile.TemporaryDirectory() as folder:
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        environ |= {"PYTHONPATH": str(ROOT), "DATABASE_PATH": str(Path(folder) / "b.sqlite3")}
-        started = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=folder,
-            env=environ,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        assert process.stdout is not None
-        await process.stdout.readline()
-        first_line = time.perf_counter() - started
-        await asyncio.sleep(0.5)  # settled, idle
-        rss = resident_megabytes(process.pid)
-        assert process.stdin is not None
-        process.stdin.close()
-        await process.wait()
+        async with database_settings(store) as where:
+            return await _start_up(folder, where)
+
+
+async def _start_up(folder: str, where: dict[str, Any]) -> tuple[float, float]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "DATABASE_"))
+    }
+    environ |= {"PYTHONPATH": str(ROOT)}
+    environ |= {name.upper(): str(value) for name, value in where.items()}  # DATABASE_PATH|URL
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=folder,
+        env=environ,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    await process.stdout.readline()
+    first_line = time.perf_counter() - started
+    await asyncio.sleep(0.5)  # settled, idle
+    rss = resident_megabytes(process.pid)
+    assert process.stdin is not None
+    process.stdin.close()
+    await process.wait()
     return first_line, rss
 
 
@@ -74,11 +83,11 @@ def resident_megabytes(pid: int) -> float:
     return float("nan")
 
 
-async def unchanged_feed() -> tuple[float, str]:
+async def unchanged_feed(store: str) -> tuple[float, str]:
     """A second check of a feed that did not change: its time, and what it said."""
     async with feed_server() as server:
         server.serve("/feed", body=big_feed())
-        async with console_app(feed_urls=(server.url("/feed"),)) as app:
+        async with console_app(store, feed_urls=(server.url("/feed"),)) as app:
             assert app.watcher is not None
             curator = Member("bench", "c", "C", is_curator=True)
             await app.watcher.poll_now(curator)
@@ -97,11 +106,10 @@ async def parse_stall() -> tuple[float, float]:
     return parsing, stall.worst
 
 
-async def figures(quick: bool = False) -> list[Figure]:
-    first_line, rss = await start_up()
-    seconds, summary = await unchanged_feed()
-    parsing, stall = await parse_stall()
-    return [
+async def figures(quick: bool = False, store: str = "sqlite") -> list[Figure]:
+    first_line, rss = await start_up(store)
+    seconds, summary = await unchanged_feed(store)
+    measured = [
         Figure(
             "start-up: python -m bot to its first line",
             first_line * 1e3,
@@ -116,6 +124,12 @@ async def figures(quick: bool = False) -> list[Figure]:
             "no parse",
             "unchanged" in summary or "not modified" in summary,
         ),
+    ]
+    if store != "sqlite":
+        return measured  # parsing does not touch the database
+    parsing, stall = await parse_stall()
+    return [
+        *measured,
         Figure("feed parse, 0.4 MB / 50 entries", parsing * 1e3, "ms"),
         Figure(
             "event-loop stall while that parse runs in a thread",

@@ -7,13 +7,16 @@ import contextlib
 import io
 import os
 import platform
+import secrets
 import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from bot.app import App, Tuning, built
 from bot.settings import Settings
@@ -96,10 +99,64 @@ def machine() -> dict[str, Any]:
     }
 
 
+POSTGRES_SERVER = os.environ.get(
+    "SHORTLIST_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_SERVER, timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def stores() -> list[str]:
+    """The stores to measure: SQLite, and PostgreSQL when its server answers."""
+    try:
+        await _admin("SELECT 1")
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        print(f"PostgreSQL figures skipped: no server at {POSTGRES_SERVER} ({error})")
+        return ["sqlite"]
+    return ["sqlite", "postgres"]
+
+
 @contextlib.asynccontextmanager
-async def console_app(**settings: Any) -> AsyncIterator[App]:
-    """The bot as `build` wires it, on a fresh SQLite file, no front end running."""
-    with tempfile.TemporaryDirectory() as folder:
-        wired = Settings(database_path=Path(folder) / "bench.sqlite3", **settings)
-        async with built(wired, stdout=io.StringIO(), tuning=Tuning()) as app:
+async def database_settings(store: str) -> AsyncIterator[dict[str, Any]]:
+    """Settings for a fresh, empty database of that kind, removed afterwards."""
+    if store == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield {"database_path": Path(folder) / "bench.sqlite3"}
+        return
+    name = f"shortlist_bench_{secrets.token_hex(4)}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"database_url": f"{POSTGRES_SERVER.rpartition('/')[0]}/{name}"}
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def bench_app(
+    store: str, tuning: Tuning | None = None, **settings: Any
+) -> AsyncIterator[App]:
+    """The bot as `build` wires it, on a fresh database of that kind."""
+    async with database_settings(store) as where:
+        wired = Settings(**where, **settings)
+        async with built(wired, stdout=io.StringIO(), tuning=tuning or Tuning()) as app:
             yield app
+
+
+def console_app(
+    store: str = "sqlite", **settings: Any
+) -> contextlib.AbstractAsyncContextManager[App]:
+    """The bot with no front end running, on a fresh database of that kind."""
+    return bench_app(store, **settings)
+
+
+def on_store(figures: list[Figure], store: str) -> list[Figure]:
+    """Figures measured on PostgreSQL say so in their names; SQLite's keep theirs."""
+    if store == "sqlite":
+        return figures
+    return [replace(figure, name=f"{figure.name} [PostgreSQL]") for figure in figures]

@@ -51,9 +51,9 @@ async def populate(app: App, suggestions: int, votes: int, *, seed: int = 7) -> 
 
 
 async def measure(
-    suggestions: int, votes: int, limit: int | None, runs: int
+    store: str, suggestions: int, votes: int, limit: int | None, runs: int
 ) -> tuple[list[float], float]:
-    async with console_app() as app:
+    async with console_app(store) as app:
         await populate(app, suggestions, votes)
         await app.ballot.shortlist(CURATOR, limit=limit)  # warm the page cache
         timings = []
@@ -66,12 +66,12 @@ async def measure(
         return timings, stall.worst
 
 
-async def figures(quick: bool = False) -> list[Figure]:
+async def figures(quick: bool = False, store: str = "sqlite") -> list[Figure]:
     small, big = (200, 4_000), (2_000, 40_000)
     if not quick:
         small, big = (10_000, 200_000), (100_000, 2_000_000)
-    top, top_stall = await measure(*small, limit=10, runs=10 if quick else 200)
-    full, full_stall = await measure(*big, limit=None, runs=2 if quick else 10)
+    top, top_stall = await measure(store, *small, limit=10, runs=10 if quick else 200)
+    full, full_stall = await measure(store, *big, limit=None, runs=2 if quick else 10)
     size = f"{small[0]:,} suggestions / {small[1]:,} votes"
     big_size = f"{big[0]:,} / {big[1]:,}"
     return [

@@ -10,8 +10,8 @@ from bench.common import Figure, console_app, percentile
 from bot.models import Member
 
 
-async def at_once(members: int) -> list[float]:
-    async with console_app() as app:
+async def at_once(members: int, store: str) -> list[float]:
+    async with console_app(store) as app:
         await app.ballot.suggest(Member("bench", "warm", "Warm"), "https://example.com/warm")
 
         async def one(n: int) -> float:
@@ -23,11 +23,11 @@ async def at_once(members: int) -> list[float]:
         return list(await asyncio.gather(*(one(n) for n in range(members))))
 
 
-async def figures(quick: bool = False) -> list[Figure]:
+async def figures(quick: bool = False, store: str = "sqlite") -> list[Figure]:
     found = []
     for members, target in ((100, 0.020), (1_000, 0.100)):
         members = members // 10 if quick else members
-        p99 = percentile(await at_once(members), 0.99)
+        p99 = percentile(await at_once(members, store), 0.99)
         found.append(
             Figure(
                 f"/suggest, {members:,} members at once: p99",

@@ -7,6 +7,7 @@ The stores' SQL is the same as on SQLite: `?` placeholders become `$1, $2, …` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -83,6 +84,12 @@ async def connect(url: str, application_name: str) -> asyncpg.Connection:
         raise UnusableDatabase(f"{redacted(url)} can't be reached ({error})") from None
 
 
+async def _keep_as_is(connection: asyncpg.Connection) -> None:
+    """Pooled connections go back as they are. asyncpg's default reset (unlock, close cursors,
+    unlisten, reset settings) would cost a round trip per query, and none of that is used on
+    them: the bot's lock lives on a connection of its own."""
+
+
 class PostgresDatabase:
     """Implements `storage.sql.Database` on an asyncpg pool."""
 
@@ -102,6 +109,7 @@ class PostgresDatabase:
                 max_size=POOL_SIZE,
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 command_timeout=STATEMENT_TIMEOUT_MS / 1000 + 5,
+                reset=_keep_as_is,
                 server_settings={
                     "application_name": "shortlist",
                     "statement_timeout": str(STATEMENT_TIMEOUT_MS),
@@ -170,20 +178,23 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with (
-            self._write_lock,
-            self._connection() as connection,
-            connection.transaction(),
-        ):
-            yield PostgresTransaction(connection)
+        async with self._write_lock, self._connection(begin=True) as connection:
+            try:
+                yield PostgresTransaction(connection)
+            except BaseException:
+                with contextlib.suppress(*CONNECTION_LOST):  # a lost one rolled back already
+                    await connection.execute("ROLLBACK")
+                raise
+            await connection.execute("COMMIT")
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Connection]:
-        """A pooled connection known to work: one left dead by a server restart is replaced."""
+    async def _connection(self, *, begin: bool = False) -> AsyncIterator[Connection]:
+        """A pooled connection known to work, in a transaction if `begin`: one left dead by a
+        server restart fails its first statement, and is replaced before anything is done."""
         for attempt in range(3):
             connection = await self._pool.acquire()
             try:
-                await connection.execute("SELECT 1")
+                await connection.execute("BEGIN" if begin else "SELECT 1")
             except CONNECTION_LOST:
                 connection.terminate()  # the pool opens a new one in its place
                 await self._pool.release(connection)
@@ -218,6 +229,8 @@ class PostgresDatabase:
 
 class PostgresTransaction:
     """Implements `storage.sql.Transaction` on an asyncpg connection."""
+
+    dialect = "postgres"
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection

@@ -23,6 +23,8 @@ class UnusableDatabase(Exception):
 class Transaction(Protocol):
     """A connection inside a transaction: nothing it writes is seen until it commits."""
 
+    dialect: str
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
@@ -61,17 +63,64 @@ def maybe_moment(value: str | datetime | None) -> datetime | None:
     return None if value is None or value == "" else moment(value)
 
 
-def int_values(rows: int, width: int) -> str:
-    """`VALUES (?, ?), …` whose first column is an integer on both databases (PostgreSQL would
-    otherwise take an untyped parameter in a VALUES list as text)."""
-    one = "(" + ", ".join(["CAST(? AS BIGINT)", *["?"] * (width - 1)]) + ")"
-    return "VALUES " + ", ".join([one] * rows)
+def one_of(
+    dialect: str, column: str, kind: str, values: Sequence[object]
+) -> tuple[str, list[object]]:
+    """`column` is one of `values`, and its parameters: an IN list on SQLite; one array on
+    PostgreSQL, so that the statement's text (prepared once) is the same whatever the count."""
+    if dialect == "postgres":
+        return f"{column} = ANY(?::{kind}[])", [list(values)]
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
-def text_values(rows: int, width: int) -> str:
-    one = "(" + ", ".join("?" * width) + ")"
-    return "VALUES " + ", ".join([one] * rows)
+def table_of(
+    dialect: str, kinds: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[object]]:
+    """`rows` as a table to select from or compare with, and its parameters: VALUES on SQLite;
+    parallel arrays through unnest on PostgreSQL (one statement text whatever the count).
+    `kinds` are the columns' PostgreSQL types; SQLite takes the first as an integer."""
+    if dialect == "postgres":
+        arrays: list[object] = [list(column) for column in zip(*rows, strict=True)]
+        return "SELECT * FROM unnest(" + ", ".join(f"?::{k}[]" for k in kinds) + ")", arrays
+    first = "CAST(? AS BIGINT)" if kinds[0] == "bigint" else "?"
+    one = "(" + ", ".join([first, *["?"] * (len(kinds) - 1)]) + ")"
+    return "VALUES " + ", ".join([one] * len(rows)), [part for row in rows for part in row]
 
 
-def placeholders(count: int) -> str:
-    return ", ".join("?" * count)
+async def insert_rows(
+    transaction: Transaction,
+    head: str,
+    kinds: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    tail: str = "",
+) -> None:
+    """`head` ("INSERT INTO t (a, b)") for each of `rows`: one statement on PostgreSQL, so that
+    its statement-level triggers run once; a prepared statement run per row on SQLite."""
+    if not rows:
+        return
+    if transaction.dialect == "postgres":
+        table, params = table_of(transaction.dialect, kinds, rows)
+        await transaction.execute(f"{head} {table} {tail}", params)
+    else:
+        values = ", ".join("?" * len(kinds))
+        await transaction.execute_many(f"{head} VALUES ({values}) {tail}", rows)
+
+
+async def delete_rows(
+    transaction: Transaction,
+    table: str,
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """Delete the rows of `table` whose `columns` equal one of `rows`, as `insert_rows` does."""
+    if not rows:
+        return
+    if transaction.dialect == "postgres":
+        matching, params = table_of(transaction.dialect, kinds, rows)
+        await transaction.execute(
+            f"DELETE FROM {table} WHERE ({', '.join(columns)}) IN ({matching})", params
+        )
+    else:
+        condition = " AND ".join(f"{column} = ?" for column in columns)
+        await transaction.execute_many(f"DELETE FROM {table} WHERE {condition}", rows)

@@ -153,6 +153,8 @@ class SqliteDatabase:
 class SqliteTransaction:
     """Implements `storage.sql.Transaction` on an aiosqlite connection."""
 
+    dialect = "sqlite"
+
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from bot.models import Author, Suggestion
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
-from storage.sql import Database, Transaction, int_values
+from storage.sql import Database, Transaction, table_of
 
 CHUNK = 400  # (cycle, key) pairs per IN list
 
@@ -89,10 +89,11 @@ async def _live(
 ) -> dict[tuple[int, str], Suggestion]:
     found: dict[tuple[int, str], Suggestion] = {}
     for chunk in chunks(places, CHUNK):
+        wanted, params = table_of(transaction.dialect, ("bigint", "text"), chunk)
         rows = await transaction.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s WHERE s.withdrawn_at"
-            f" IS NULL AND (s.cycle_id, s.link_key) IN ({int_values(len(chunk), 2)})",
-            [part for place in chunk for part in place],
+            f"SELECT {SUGGESTION_COLUMNS}, s.link_key FROM suggestions s"
+            f" WHERE s.withdrawn_at IS NULL AND (s.cycle_id, s.link_key) IN ({wanted})",
+            params,
         )
         for row in rows:
             found[(row["cycle_id"], row["link_key"])] = suggestion_from(row)
@@ -120,15 +121,19 @@ class LinkLookup:
         return await self._batches.submit(asked)
 
     async def _answer(self, batch: list[Asked]) -> list[tuple[Suggestion | None, int]]:
-        values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?, ?, ?)"] * len(batch))
+        asked, params = table_of(
+            self._db.dialect,
+            ("bigint", "bigint", "text", "text", "text"),
+            [(n, *question) for n, question in enumerate(batch)],
+        )
         rows = await self._db.fetch_all(
-            f"WITH asked (n, cycle, key, platform, author) AS (VALUES {values})"
+            f"WITH asked (n, cycle, key, platform, author) AS ({asked})"
             f" SELECT asked.n, {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
             "  WHERE a.cycle_id = asked.cycle AND a.author_platform = asked.platform"
             "  AND a.author_id = asked.author AND a.withdrawn_at IS NULL) AS made"
             " FROM asked LEFT JOIN suggestions s"
             " ON s.cycle_id = asked.cycle AND s.link_key = asked.key AND s.withdrawn_at IS NULL",
-            [part for n, asked in enumerate(batch) for part in (n, *asked)],
+            params,
         )
         answers: list[tuple[Suggestion | None, int]] = [(None, 0)] * len(batch)
         for row in rows:

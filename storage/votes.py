@@ -16,11 +16,13 @@ from typing import TypeVar
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
-from storage.sql import Database, Transaction, int_values, placeholders, text_values
+from storage.sql import Database, Transaction, delete_rows, insert_rows, one_of, table_of
 
 CHUNK = 900  # rows per IN (...) list: SQLite's and PostgreSQL's limits are 32,766 parameters
 
 _Key = tuple[int, str, str]  # (suggestion, platform, voter)
+VOTE_KEY = ("suggestion_id", "platform", "voter_id")
+VOTE_KINDS = ("bigint", "text", "text", "timestamptz")
 _T = TypeVar("_T")
 
 
@@ -74,17 +76,14 @@ class VoteWriter:
                         removes.add(key)
                         adds.discard(key)
                 outcomes.append((suggestion, changed, False))
-            if removes:
-                await transaction.execute_many(
-                    "DELETE FROM votes WHERE suggestion_id = ? AND platform = ? AND voter_id = ?",
-                    sorted(removes),
-                )
-            if adds:
-                await transaction.execute_many(
-                    "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(*key, now) for key in sorted(adds)],
-                )
+            await delete_rows(transaction, "votes", VOTE_KEY, VOTE_KINDS[:3], sorted(removes))
+            await insert_rows(
+                transaction,
+                "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)",
+                VOTE_KINDS,
+                [(*key, now) for key in sorted(adds)],
+                "ON CONFLICT DO NOTHING",
+            )
             tallies = await _tallies(transaction, {s.id for s, _, _ in outcomes if s})
         return [Counted(tallies[s.id] if s else None, changed, own) for s, changed, own in outcomes]
 
@@ -97,13 +96,18 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
     for card_chunk in _chunks(
         sorted(cards, key=lambda c: (c.platform, c.channel_id, c.message_id))
     ):
+        wanted, params = table_of(
+            transaction.dialect,
+            ("text", "text", "text"),
+            [(c.platform, c.channel_id, c.message_id) for c in card_chunk],
+        )
         rows = await transaction.fetch_all(
             f"SELECT c.platform AS card_platform, c.channel_id, c.message_id, {SUGGESTION_COLUMNS}"
             " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
             " JOIN cycles y ON y.id = s.cycle_id"
             " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
-            f" AND (c.platform, c.channel_id, c.message_id) IN ({text_values(len(card_chunk), 3)})",
-            [part for c in card_chunk for part in (c.platform, c.channel_id, c.message_id)],
+            f" AND (c.platform, c.channel_id, c.message_id) IN ({wanted})",
+            params,
         )
         for row in rows:
             by_card[CardRef(row["card_platform"], row["channel_id"], row["message_id"])] = (
@@ -111,11 +115,11 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
             )
     by_id: dict[int, Suggestion] = {}
     for chunk in _chunks(sorted(ids)):
+        among, params = one_of(transaction.dialect, "s.id", "bigint", chunk)
         rows = await transaction.fetch_all(
             f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s JOIN cycles y ON y.id = s.cycle_id"
-            " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
-            f" AND s.id IN ({placeholders(len(chunk))})",
-            chunk,
+            f" WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL AND {among}",
+            params,
         )
         by_id.update((row["id"], suggestion_from(row)) for row in rows)
     return [
@@ -127,10 +131,11 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
 async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:
     found: set[_Key] = set()
     for chunk in _chunks(sorted(keys)):
+        wanted, params = table_of(transaction.dialect, ("bigint", "text", "text"), chunk)
         rows = await transaction.fetch_all(
             "SELECT suggestion_id, platform, voter_id FROM votes"
-            f" WHERE (suggestion_id, platform, voter_id) IN ({int_values(len(chunk), 3)})",
-            [part for key in chunk for part in key],
+            f" WHERE (suggestion_id, platform, voter_id) IN ({wanted})",
+            params,
         )
         found.update((row[0], row[1], row[2]) for row in rows)
     return found
@@ -140,11 +145,12 @@ async def _tallies(transaction: Transaction, ids: set[int]) -> dict[int, Tally]:
     counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
     suggestions: dict[int, Suggestion] = {}
     for chunk in _chunks(sorted(ids)):
+        among, params = one_of(transaction.dialect, "s.id", "bigint", chunk)
         rows = await transaction.fetch_all(
             f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
-            " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
-            f" WHERE s.id IN ({placeholders(len(chunk))})",
-            chunk,
+            f" FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
+            f" WHERE {among}",
+            params,
         )
         for row in rows:
             suggestions.setdefault(row["id"], suggestion_from(row))
