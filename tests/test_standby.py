@@ -6,6 +6,7 @@ count a vote that was cast while no bot was active."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from tests.fake_discord import SUGGESTIONS_ID, member, option, slash
 from tests.feeds import issue, rss2
+from tests.process import read_until, start_bot
 from tests.test_crash import Bot, platform, until
 
 TAKEOVER_SECONDS = 15
@@ -132,3 +134,24 @@ async def a_vote_cast_between_bots_is_counted(
         await standby.stop()
     finally:
         standby.kill()
+
+
+async def test_a_waiting_standby_stops_at_once(postgres_url: str, tmp_path: Path) -> None:
+    environ = {"DATABASE_URL": postgres_url}
+    active, standby = tmp_path / "a", tmp_path / "b"
+    active.mkdir()
+    standby.mkdir()
+    first = await start_bot(active, environ)
+    second = await start_bot(standby, environ)
+    try:
+        assert first.stdout is not None
+        assert second.stderr is not None
+        await read_until(first.stdout, "console mode")
+        await read_until(second.stderr, "Standing by")
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 5) == 0
+    finally:
+        for process in (first, second):
+            if process.returncode is None:
+                process.kill()
+                await process.wait()

@@ -195,3 +195,19 @@ async def test_two_schemas_are_two_databases(postgres_database: str) -> None:
     await asyncio.wait_for(second.acquire(), 3)  # different schemas: different locks
     first.release()
     second.release()
+
+
+async def test_a_bot_whose_lock_was_taken_over_is_told_to_stop(postgres_url: str) -> None:
+    async with built(settings_on(postgres_url)) as app:
+        other = PostgresLeader(postgres_url)
+        connection = await asyncpg.connect(postgres_url)
+        try:  # the server drops the active bot's lock connection, and another bot is quicker
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name LIKE 'shortlist (pid %'"
+            )
+        finally:
+            await connection.close()
+        await asyncio.wait_for(other.acquire(), 5)
+        await asyncio.wait_for(app.lock.lost.wait(), 10)
+        other.release()
