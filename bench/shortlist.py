@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from bench.common import Figure, StallMonitor, console_app, median, percentile
 from bot.app import App
 from bot.models import Member
+from storage.batching import chunks
+from storage.sql import insert_rows
 
+CHUNK = 50_000  # rows per statement: each stays well inside the statement timeout
 CURATOR = Member("bench", "curator", "Curator", is_curator=True)
 
 
@@ -19,35 +22,38 @@ async def populate(app: App, suggestions: int, votes: int, *, seed: int = 7) -> 
     rng = random.Random(seed)
     cycle = await app.ballot.current_cycle()
     created = datetime(2026, 11, 1, tzinfo=UTC)
-    async with app.database.transaction() as transaction:
-        await transaction.execute_many(
-            "INSERT INTO suggestions (cycle_id, number, link_key, url, note, author_platform,"
-            " author_id, author_name, created_at) VALUES (?, ?, ?, ?, '', 'discord', ?, ?, ?)",
-            [
-                (
-                    cycle.id,
-                    n,
-                    f"//example.com/{n}",
-                    f"https://example.com/{n}",
-                    str(n),
-                    f"m{n}",
-                    created,
-                )
-                for n in range(1, suggestions + 1)
-            ],
-        )
-        row = await transaction.fetch_one("SELECT MIN(id) FROM suggestions")
-        first = int(row[0]) if row else 1
-        voters = max(votes // 20, 100)
-        chosen: set[tuple[int, str, str]] = set()
-        while len(chosen) < votes:  # popularity skewed toward some, as on a real ballot
-            suggestion = first + int(suggestions * rng.random() ** 3)
-            chosen.add((suggestion, rng.choice(("discord", "slack")), str(rng.randrange(voters))))
-        await transaction.execute_many(
-            "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(*vote, created) for vote in sorted(chosen)],
-        )
+    rows = [
+        (cycle.id, n, f"//example.com/{n}", f"https://example.com/{n}", str(n), f"m{n}", created)
+        for n in range(1, suggestions + 1)
+    ]
+    kinds = ("bigint", "integer", "text", "text", "text", "text", "timestamptz")
+    platform = "'discord'"  # every author, as a constant column
+    for part in chunks(rows, CHUNK):
+        async with app.database.transaction() as transaction:
+            await insert_rows(
+                transaction,
+                "INSERT INTO suggestions (cycle_id, number, link_key, url, author_id,"
+                f" author_name, created_at, author_platform) SELECT *, {platform} FROM (",
+                kinds,
+                part,
+                ") AS given",
+            )
+    row = await app.database.fetch_one("SELECT MIN(id) FROM suggestions")
+    first = int(row[0]) if row else 1
+    voters = max(votes // 20, 100)
+    chosen: set[tuple[int, str, str]] = set()
+    while len(chosen) < votes:  # popularity skewed toward some, as on a real ballot
+        suggestion = first + int(suggestions * rng.random() ** 3)
+        chosen.add((suggestion, rng.choice(("discord", "slack")), str(rng.randrange(voters))))
+    for votes_part in chunks([(*vote, created) for vote in sorted(chosen)], CHUNK):
+        async with app.database.transaction() as transaction:
+            await insert_rows(
+                transaction,
+                "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)",
+                ("bigint", "text", "text", "timestamptz"),
+                votes_part,
+                "ON CONFLICT DO NOTHING",
+            )
 
 
 async def measure(
