@@ -180,6 +180,7 @@ async def build(
 
         app.console = ConsoleFrontEnd(
             ballot,
+            cards,
             watcher=watcher,
             stdin=stdin,
             stdout=stdout,

@@ -134,10 +134,10 @@ class Ballot:
         )
 
     async def vote(self, member: Member, number: int) -> VoteOutcome:
-        return await self._cast_on(member, await self._open_suggestion(number), add=True)
+        return await self._cast_on(member, await self.suggestion(number), add=True)
 
     async def unvote(self, member: Member, number: int) -> VoteOutcome:
-        return await self._cast_on(member, await self._open_suggestion(number), add=False)
+        return await self._cast_on(member, await self.suggestion(number), add=False)
 
     async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
         """A vote reaction on `card`; None when it isn't a card of the open cycle."""
@@ -174,6 +174,13 @@ class Ballot:
         """Take a suggestion off the ballot (its card was deleted or could not be posted)."""
         await self._store.withdraw(suggestion.id, self._clock())
         log.info("Suggestion #%d withdrawn: %s", suggestion.number, why)
+
+    async def edit_note(self, suggestion: Suggestion, note: str) -> Suggestion:
+        """Give the suggestion a new note (checked like any note); its cards follow."""
+        note = clean_note(note)
+        await self._store.set_note(suggestion.id, note)
+        await self._tally_changed(await self._store.tally(suggestion.id))
+        return replace(suggestion, note=note)
 
     async def tally(self, suggestion: Suggestion) -> Tally:
         return await self._store.tally(suggestion.id)
@@ -219,7 +226,8 @@ class Ballot:
         await _notify(self._rollover_listeners, result)
         return result
 
-    async def _open_suggestion(self, number: int) -> Suggestion:
+    async def suggestion(self, number: int) -> Suggestion:
+        """Suggestion #`number` of the open cycle; `UnknownSuggestion` if there is none."""
         cycle = await self.current_cycle()
         suggestion = await self._store.suggestion_by_number(cycle.id, number)
         if suggestion is None:

@@ -18,7 +18,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from bot.ballot import Ballot
-from bot.errors import CardGone, CardRefused, DuplicateSuggestion
+from bot.errors import CardGone, CardRefused, DuplicateSuggestion, NotYours
 from bot.models import CardRef, Member, Rollover, Suggested, Suggestion, Tally
 from bot.ports import CardPlatform, CardStore
 from bot.text import suggested_reply
@@ -78,6 +78,39 @@ class CardService:
             if card.platform == platform and platform in self._platforms:
                 return await self._platforms[platform].card_link(card)
         return None
+
+    async def withdraw(self, member: Member, number: int) -> str:
+        """The author (or a curator) takes suggestion #`number` back: it leaves the ballot, its
+        cards are removed and its link is free again. Its votes stay on record, uncounted."""
+        suggestion = await self._own(member, number, "withdraw")
+        await self._ballot.withdraw(suggestion, f"by {member.platform}:{member.id}")
+        for card in await self._cards_of(suggestion.id):
+            platform = self._platforms.get(card.platform)
+            if platform is None:
+                continue
+            try:
+                await platform.delete_card(card)
+            except Exception:
+                log.warning("Could not remove the card %s", card, exc_info=True)
+        self._cards.pop(suggestion.id, None)
+        return f"Withdrew #{number} ({suggestion.url}); it is off the ballot for the next issue."
+
+    async def edit_note(self, member: Member, number: int, note: str) -> str:
+        """The author (or a curator) rewrites the note of #`number`; its cards follow."""
+        suggestion = await self._own(member, number, "edit")
+        edited = await self._ballot.edit_note(suggestion, note)
+        if not edited.note:
+            return f"Removed the note of #{number}."
+        return f"Updated the note of #{number}: {edited.note}"
+
+    async def _own(self, member: Member, number: int, verb: str) -> Suggestion:
+        suggestion = await self._ballot.suggestion(number)
+        if not (suggestion.author.is_member(member) or member.is_curator):
+            raise NotYours(
+                f"Only {suggestion.author.name}, who suggested #{number}, or a curator can "
+                f"{verb} it."
+            )
+        return suggestion
 
     async def card_deleted(self, card: CardRef) -> Suggestion | None:
         """A moderator deleted a card of the open cycle: its suggestion leaves the ballot."""

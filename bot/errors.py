@@ -52,6 +52,10 @@ class UnknownSuggestion(UserFacingError):
     """No suggestion has that number in the cycle."""
 
 
+class NotYours(UserFacingError):
+    """Only a suggestion's author, or a curator, may withdraw it or edit its note."""
+
+
 class UnknownCycle(UserFacingError):
     """No cycle has that number."""
 

@@ -44,6 +44,8 @@ class BallotStore(Protocol):
     async def show_url(self, suggestion_id: int, url: str) -> None:
         """Show the suggestion under another form of its link (https rather than http)."""
 
+    async def set_note(self, suggestion_id: int, note: str) -> None: ...
+
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
 
     async def link_and_count(
@@ -205,6 +207,9 @@ class CardPlatform(Protocol):
 
     async def reactors(self, card: CardRef) -> list[Member]:
         """Everyone who reacted with the vote reaction, bots included; `CardGone` if deleted."""
+
+    async def delete_card(self, card: CardRef) -> None:
+        """Remove the card (its suggestion was withdrawn); one already gone is fine."""
 
 
 class DigestPlatform(Protocol):

@@ -80,7 +80,13 @@ class SqlBallotStore:
 
     async def show_url(self, suggestion_id: int, url: str) -> None:
         await self._db.execute("UPDATE suggestions SET url = ? WHERE id = ?", (url, suggestion_id))
-        self._mirror.show_url(suggestion_id, url)
+        self._mirror.change(suggestion_id, url=url)
+
+    async def set_note(self, suggestion_id: int, note: str) -> None:
+        await self._db.execute(
+            "UPDATE suggestions SET note = ? WHERE id = ?", (note, suggestion_id)
+        )
+        self._mirror.change(suggestion_id, note=note)
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None:
         row = await self._db.fetch_one(

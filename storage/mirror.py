@@ -62,13 +62,20 @@ class CycleMirror:
 
         self._apply(None, change)
 
-    def show_url(self, suggestion_id: int, url: str) -> None:
+    def change(
+        self, suggestion_id: int, *, url: str | None = None, note: str | None = None
+    ) -> None:
+        """The suggestion shown differently: another form of its link, a new note."""
+
         def change(tallies: dict[int, Tally]) -> None:
             if suggestion_id in tallies:
-                tally = tallies[suggestion_id]
-                tallies[suggestion_id] = replace(
-                    tally, suggestion=replace(tally.suggestion, url=url)
+                old = tallies[suggestion_id].suggestion
+                new = replace(
+                    old,
+                    url=old.url if url is None else url,
+                    note=old.note if note is None else note,
                 )
+                tallies[suggestion_id] = replace(tallies[suggestion_id], suggestion=new)
 
         self._apply(None, change)
 

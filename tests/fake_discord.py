@@ -393,6 +393,9 @@ class FakeDiscordAPI:
             if len(parts) == 5 and parts[4] == "crosspost" and method == "POST":
                 self.published.append(message_id)
                 return 200, self.messages[message_id]
+            if len(parts) == 4 and method == "DELETE":
+                del self.messages[message_id]
+                return 204, None
             if len(parts) == 4 and method == "PATCH":
                 self.messages[message_id].update(
                     {k: v for k, v in (call.json or {}).items() if k in ("content", "embeds")}

@@ -143,6 +143,10 @@ class FakeSlack:
                 return {"ok": False, "error": "message_not_found"}
             self.messages[key].update(args)
             return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+        if method == "chat.delete":
+            if self.messages.pop((args["channel"], args["ts"]), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
         if method == "chat.getPermalink":
             ts = args["message_ts"].replace(".", "")
             return {

@@ -1,216 +1,24 @@
 """The console front end: the whole bot on stdin/stdout, one command per line.
 
 It is how anyone tries Shortlist with no Discord or Slack account, and how the end-to-end tests
-drive the real process. `/vote` and `/unvote` stand in for reactions on a card.
+drive the real process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import logging
-import shlex
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TextIO
 
-from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
-from bot.errors import UserFacingError
-from bot.models import Announcement, Member, Shortlist, VoteChange
-from bot.text import GENERIC_APOLOGY, closed_reply, fill_template, plural, shortlist_markdown
+from bot.cards import CardService
+from bot.models import Announcement, Shortlist
+from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.console import render
+from cogs.console.commands import PLATFORM, Console
 from cogs.console.lines import read_lines
-
-log = logging.getLogger(__name__)
-
-PLATFORM = "console"
-
-
-@dataclass(frozen=True, slots=True)
-class _Command:
-    run: Callable[[str], Awaitable[None]]  # takes the text after the command name
-    help: tuple[tuple[str, str], ...]  # (usage, what it does) for each form
-
-
-class Console:
-    """Runs console commands against the core and writes the replies to `out`."""
-
-    def __init__(
-        self,
-        ballot: Ballot,
-        out: TextIO,
-        *,
-        watcher: FeedWatcher | None = None,
-        default_name: str = "guest",
-    ) -> None:
-        self._ballot = ballot
-        self._watcher = watcher
-        self._out = out
-        self.member = _member(default_name, curator=False)
-        self._commands: dict[str, _Command] = {
-            "/as": _Command(
-                self._as,
-                (("/as <name> [curator]", "act as that member; add 'curator' for a curator"),),
-            ),
-            "/suggest": _Command(
-                self._suggest, (("/suggest <url> [note]", "suggest a link for the next issue"),)
-            ),
-            "/vote": _Command(self._vote, (("/vote <n>", "vote for suggestion #n"),)),
-            "/unvote": _Command(self._unvote, (("/unvote <n>", "take back your vote for #n"),)),
-            "/shortlist": _Command(
-                self._shortlist,
-                tuple(
-                    (f"/shortlist {form}", f"curators: {what}") for form, what in SHORTLIST_FORMS
-                ),
-            ),
-            "/poll": _Command(self._poll, (("/poll", "curators: check the feeds now"),)),
-            "/feed": _Command(self._feed, (("/feed status", "curators: how each feed is doing"),)),
-            "/help": _Command(self._help, (("/help", "list the commands"),)),
-            "/quit": _Command(self._quit, (("/quit", "stop the bot"),)),
-        }
-        self.finished = False
-
-    def say(self, text: str) -> None:
-        self._out.write(text.rstrip("\n") + "\n")
-        self._out.flush()
-
-    async def handle(self, line: str) -> None:
-        """Run one command line; every outcome, good or bad, is a reply on `out`."""
-        line = line.strip()
-        if not line or line.startswith("#"):
-            return
-        name, _, rest = line.partition(" ")
-        command = self._commands.get(name.lower())
-        if command is None:
-            self.say(f"Unknown command {name!r}.")
-            await self._help()
-            return
-        try:
-            await command.run(rest.strip())
-        except UsageError as error:
-            self.say(f"{error}\n{_help_lines(command.help)}")
-        except UserFacingError as error:
-            self.say(error.message)
-        except Exception:
-            log.exception("Console command failed: %s", name)
-            self.say(GENERIC_APOLOGY)
-
-    def prompt(self) -> None:
-        self._out.write(f"{self.member.name}> ")
-        self._out.flush()
-
-    async def _as(self, rest: str) -> None:
-        args = _split(rest)
-        if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() != "curator"):
-            raise UsageError("Give a member name, optionally followed by 'curator'.")
-        self.member = _member(args[0], curator=len(args) == 2)
-        self.say(f"You are now {self.member.name}{' (curator)' if self.member.is_curator else ''}.")
-
-    async def _suggest(self, rest: str) -> None:
-        url, _, note = rest.partition(" ")
-        if not url:
-            raise UsageError("Give the link to suggest.")
-        result = await self._ballot.suggest(self.member, url, note)
-        suggestion = result.suggestion
-        self.say(f"Suggested #{suggestion.number}: {suggestion.url}")
-        if suggestion.note:
-            self.say(f"    {suggestion.note}")
-
-    async def _vote(self, rest: str) -> None:
-        outcome = await self._ballot.vote(self.member, _number(rest))
-        if outcome.change is VoteChange.ADDED:
-            self.say(f"Voted for #{render.tally_line(outcome.tally)}.")
-        else:
-            self.say(f"You already voted for #{render.tally_line(outcome.tally)}.")
-
-    async def _unvote(self, rest: str) -> None:
-        outcome = await self._ballot.unvote(self.member, _number(rest))
-        if outcome.change is VoteChange.REMOVED:
-            self.say(f"Removed your vote for #{render.tally_line(outcome.tally)}.")
-        else:
-            self.say(f"You hadn't voted for #{render.tally_line(outcome.tally)}.")
-
-    async def _shortlist(self, rest: str) -> None:
-        request = parse_shortlist(rest)
-        if request.action == "poll":
-            await self._poll("")
-            return
-        if request.action == "feed":
-            await self._feed("status")
-            return
-        if request.action == "close":
-            before = await self._ballot.shortlist(self.member)
-            rollover = await self._ballot.close_cycle(self.member)
-            self.say(closed_reply(rollover, before.total))
-            return
-        shortlist = await self._ballot.shortlist(
-            self.member, limit=request.limit, cycle_id=request.cycle
-        )
-        self.say(
-            shortlist_markdown(shortlist)
-            if request.action == "export"
-            else render.shortlist(shortlist)
-        )
-
-    async def _poll(self, rest: str) -> None:
-        if rest:
-            raise UsageError("/poll takes no arguments.")
-        watcher = self._require_watcher()
-        results = await watcher.poll_now(self.member)
-        lines = [f"Checked {plural(len(results), 'feed')}:"]
-        lines += [f"  {result.source}: {result.summary}" for result in results]
-        self.say("\n".join(lines))
-
-    async def _feed(self, rest: str) -> None:
-        if rest.lower() != "status":
-            raise UsageError("Did you mean /feed status?")
-        watcher = self._require_watcher()
-        self.say(
-            "\n".join(render.feed_status(status) for status in await watcher.status(self.member))
-        )
-
-    def _require_watcher(self) -> FeedWatcher:
-        if self._watcher is None:
-            raise UserFacingError(
-                "No newsletter feed is configured: set FEED_URLS (see .env.example)."
-            )
-        return self._watcher
-
-    def announce(self, announcement: Announcement) -> None:
-        self.say(render.announcement(announcement))
-
-    async def _help(self, rest: str = "") -> None:
-        forms = tuple(form for command in self._commands.values() for form in command.help)
-        self.say("Commands:\n" + _help_lines(forms))
-
-    async def _quit(self, rest: str) -> None:
-        self.finished = True
-
-
-def _help_lines(forms: tuple[tuple[str, str], ...]) -> str:
-    width = max(len(usage) for usage, _ in forms)
-    return "\n".join(f"  {usage:<{width}}  {summary}" for usage, summary in forms)
-
-
-def _member(name: str, *, curator: bool) -> Member:
-    return Member(PLATFORM, name.casefold(), name, is_curator=curator)
-
-
-def _split(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def _number(rest: str) -> int:
-    args = rest.split()
-    if len(args) != 1:
-        raise UsageError("Give one suggestion number.")
-    return positive(args[0], "suggestion number")
 
 
 class ConsoleFrontEnd:
@@ -221,13 +29,14 @@ class ConsoleFrontEnd:
     def __init__(
         self,
         ballot: Ballot,
+        cards: CardService,
         *,
         watcher: FeedWatcher | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
         template: str | None = None,
     ) -> None:
-        self.console = Console(ballot, stdout, watcher=watcher)
+        self.console = Console(ballot, cards, stdout, watcher=watcher)
         self._template = template
         self._stdin = stdin
         self._stdout = stdout

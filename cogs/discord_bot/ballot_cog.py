@@ -1,4 +1,4 @@
-"""/suggest, /shortlist and reaction votes on Discord."""
+"""/suggest, /withdraw, /note, /shortlist and reaction votes on Discord."""
 
 from __future__ import annotations
 
@@ -69,6 +69,32 @@ class BallotCog(commands.Cog):
         reply = await self.cards.suggest(
             self.curators.member(interaction), url, note or "", channel_id=str(channel_id)
         )
+        await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="withdraw", description="Take back your suggestion")
+    @app_commands.describe(number="The suggestion's number (#n on its card)")
+    @app_commands.guild_only()
+    async def withdraw(
+        self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.cards.withdraw(self.curators.member(interaction), number)
+        await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="note", description="Rewrite the note of your suggestion")
+    @app_commands.describe(
+        number="The suggestion's number (#n on its card)",
+        text="The new note (280 characters at most); leave it out to remove the note",
+    )
+    @app_commands.guild_only()
+    async def note(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1],
+        text: app_commands.Range[str, None, MAX_NOTE_LENGTH] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.cards.edit_note(self.curators.member(interaction), number, text or "")
         await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # Voting

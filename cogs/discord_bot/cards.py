@@ -66,6 +66,12 @@ class DiscordCards:
         embed = card_embed(tally, str(self.emoji), closed=closed)
         await self._message(card).edit(embed=embed)
 
+    async def delete_card(self, card: CardRef) -> None:
+        try:
+            await self._message(card).delete()
+        except discord.NotFound:
+            return  # deleted already
+
     async def card_link(self, card: CardRef) -> str:
         return self._message(card).jump_url
 

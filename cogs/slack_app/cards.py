@@ -66,6 +66,13 @@ class SlackCards:
             channel=card.channel_id, ts=card.message_id, text=text, blocks=card_blocks
         )
 
+    async def delete_card(self, card: CardRef) -> None:
+        try:
+            await self._client.chat_delete(channel=card.channel_id, ts=card.message_id)
+        except SlackApiError as error:
+            if slack_error(error) != "message_not_found":
+                raise
+
     async def card_link(self, card: CardRef) -> str:
         try:
             response = await self._client.chat_getPermalink(

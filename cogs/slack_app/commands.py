@@ -10,7 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist
+from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
@@ -45,7 +45,10 @@ def usage(command: str, names: CommandNames) -> str:
             f"`{names.shortlist} {form}` {what}" for form, what in SHORTLIST_FORMS
         )
     if command == names.suggest:
-        return f"Usage: `{names.suggest} <link> [note]`"
+        return (
+            f"Usage: `{names.suggest} <link> [note]` · `{names.suggest} withdraw <n>` takes your "
+            f"suggestion #n back · `{names.suggest} note <n> [text]` rewrites (or removes) its note"
+        )
     return ""
 
 
@@ -72,8 +75,18 @@ class Commands:
         if not url:
             raise UsageError("Give the link to suggest.")
         member = await self.people.member(client, command["user_id"], curator_check=True)
-        channel = self.settings.suggestions_channel_id or command["channel_id"]
-        reply = await self.cards.suggest(member, url, note, channel_id=channel)
+        if url.lower() in ("withdraw", "note"):  # a member's own suggestion, by its number
+            number_text, _, text = note.partition(" ")
+            number = positive(number_text, "suggestion number")
+            if url.lower() == "withdraw":
+                if text:
+                    raise UsageError("Give only the number of the suggestion to withdraw.")
+                reply = await self.cards.withdraw(member, number)
+            else:
+                reply = await self.cards.edit_note(member, number, text.strip())
+        else:
+            channel = self.settings.suggestions_channel_id or command["channel_id"]
+            reply = await self.cards.suggest(member, url, note, channel_id=channel)
         await respond(text=escape(reply), response_type="ephemeral")
 
     async def shortlist(

@@ -12,7 +12,14 @@ import pytest
 
 from bot.app import App
 from bot.ballot import Ballot
-from bot.errors import CardGone, CardRefused, DuplicateSuggestion
+from bot.errors import (
+    CardGone,
+    CardRefused,
+    DuplicateSuggestion,
+    InvalidNote,
+    NotYours,
+    UnknownSuggestion,
+)
 from bot.models import CardRef, Member, Tally
 
 AUTHOR = Member("chat", "author", "Author")
@@ -30,6 +37,7 @@ class RecordingPlatform:
         self.posted: list[tuple[str, int]] = []  # (channel, votes shown)
         self.edits: list[tuple[str, int, bool]] = []  # (message, votes shown, closed)
         self.reactions: dict[str, list[Member]] = {}
+        self.deleted: list[str] = []
         self.refusing = False
         self.failing_edits = False
 
@@ -51,6 +59,9 @@ class RecordingPlatform:
         if card.message_id not in self.reactions:
             raise CardGone(str(card))
         return self.reactions[card.message_id]
+
+    async def delete_card(self, card: CardRef) -> None:
+        self.deleted.append(card.message_id)
 
 
 @pytest.fixture
@@ -153,3 +164,59 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
     assert entry.suggestion.url == "https://example.com/a"
     assert dict(entry.by_platform) == {"chat": 2}
     assert await ballot.suggestion_on_card(gone) is None
+
+
+MEMBER = Member("chat", "m", "Mia")
+
+
+async def test_the_author_withdraws_a_suggestion_and_its_link_is_free_again(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    await ballot.vote_on_card(card, MEMBER)
+    reply = await app.cards.withdraw(AUTHOR, 1)
+    assert reply == "Withdrew #1 (https://example.com/a); it is off the ballot for the next issue."
+    assert chat.deleted == [card.message_id]
+    assert (await ballot.shortlist(CURATOR)).total == 0
+    with pytest.raises(UnknownSuggestion):
+        await ballot.vote(MEMBER, 1)
+    again = await app.cards.suggest(MEMBER, "example.com/a", "", channel_id="ideas")
+    assert again.startswith("Suggested #2 ")
+    [kept] = await app.database.fetch_all(
+        "SELECT voter_id FROM votes v JOIN suggestions s ON s.id = v.suggestion_id"
+        " WHERE s.number = 1"
+    )
+    assert kept[0] == "m"  # on record, no longer counted
+
+
+async def test_only_the_author_or_a_curator_may_withdraw_or_edit(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    await _suggest(app, AUTHOR, "https://example.com/a")
+    with pytest.raises(NotYours, match=r"^Only Author, who suggested #1, or a curator can"):
+        await app.cards.withdraw(MEMBER, 1)
+    with pytest.raises(NotYours):
+        await app.cards.edit_note(MEMBER, 1, "mine now")
+    with pytest.raises(UnknownSuggestion):
+        await app.cards.withdraw(AUTHOR, 7)
+    assert (await ballot.shortlist(CURATOR)).total == 1
+    assert chat.deleted == []
+    assert "Withdrew #1" in await app.cards.withdraw(CURATOR, 1)
+
+
+async def test_editing_a_note_updates_the_card_and_the_shortlist(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    reply = await app.cards.edit_note(AUTHOR, 1, "  Worth a read  ")
+    assert reply == "Updated the note of #1: Worth a read"
+    await app.cards.flush()
+    assert chat.edits[-1][0] == card.message_id
+    [tally] = (await ballot.shortlist(CURATOR, limit=200)).ranked  # the mirror, and SQL:
+    assert tally.suggestion.note == "Worth a read"
+    [tally] = (await ballot.shortlist(CURATOR, limit=10)).ranked
+    assert tally.suggestion.note == "Worth a read"
+    with pytest.raises(InvalidNote):
+        await app.cards.edit_note(AUTHOR, 1, "evil \u202e text")
+    assert (await ballot.suggestion(1)).note == "Worth a read"
+    assert await app.cards.edit_note(CURATOR, 1, "") == "Removed the note of #1."

@@ -181,3 +181,21 @@ async def test_bytes_that_are_not_text_get_a_clear_refusal(tmp_path: Path) -> No
     assert "Unknown command '/\\udcfe'" in finished.stdout
     assert "Suggested #1: https://example.com/fine" in finished.stdout
     assert "Traceback" not in finished.stderr
+
+
+async def test_members_withdraw_and_rewrite_their_own_suggestions(tmp_path: Path) -> None:
+    result = await run_bot(
+        tmp_path,
+        "/as alice\n/suggest https://example.com/a first\n/note 1 A better note\n"
+        "/as bob\n/withdraw 1\n/note 1 mine\n/as alice\n/withdraw 1\n/withdraw 1\n"
+        "/as bob\n/suggest example.com/a again\n/as cora curator\n/withdraw 2\n/shortlist\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Updated the note of #1: A better note" in out
+    assert out.count("Only alice, who suggested #1, or a curator can") == 2
+    assert "Withdrew #1 (https://example.com/a); it is off the ballot" in out
+    assert "There's no suggestion #1 for the next issue." in out
+    assert "Suggested #2: https://example.com/a" in out  # the link was free again
+    assert "Withdrew #2" in out
+    assert "0 suggestions" in out

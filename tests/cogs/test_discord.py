@@ -52,14 +52,41 @@ async def harness(tmp_path: Path, api: FakeDiscordAPI) -> AsyncIterator[DiscordH
 async def test_login_syncs_the_commands_to_the_guild(harness: DiscordHarness) -> None:
     [sync] = harness.api.find("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
     commands = {command["name"]: command for command in sync.json}
-    assert set(commands) == {"suggest", "shortlist"}
+    assert set(commands) == {"suggest", "withdraw", "note", "shortlist"}
     assert commands["suggest"]["default_member_permissions"] is None
+    assert commands["withdraw"]["default_member_permissions"] is None
     assert commands["shortlist"]["default_member_permissions"] == MANAGE_GUILD
     assert {o["name"] for o in commands["shortlist"]["options"]} == {"show", "export", "close"}
     suggest_options = {o["name"]: o["required"] for o in commands["suggest"]["options"]}
     assert suggest_options == {"url": True, "note": False}
     limits = {o["name"]: o.get("max_length") for o in commands["suggest"]["options"]}
     assert limits == {"url": 2048, "note": 280}  # Discord stops the member as they type
+
+
+async def test_members_withdraw_their_suggestion_and_rewrite_its_note(
+    harness: DiscordHarness,
+) -> None:
+    api = harness.api
+    await _suggest(harness, ALICE, "https://example.com/a", "first thoughts")
+    card = _card_id(api)
+    note = [option("number", 1), option("text", "Better @everyone")]
+    await harness.send("INTERACTION_CREATE", slash("note", note, invoker=ALICE))
+    assert _last_followup(api) == "Updated the note of #1: Better @everyone"
+    [edit] = api.find("PATCH", f"/channels/{SUGGESTIONS_ID}/messages/{card}")
+    assert edit.json["embeds"][0]["description"] == "Better @\u200beveryone"
+
+    await harness.send("INTERACTION_CREATE", slash("withdraw", [option("number", 1)], invoker=BOB))
+    assert _last_followup(api).startswith("Only Alice, who suggested #1, or a curator can")
+    assert not api.find("DELETE", f"/channels/{SUGGESTIONS_ID}/messages/{card}")
+
+    await harness.send(
+        "INTERACTION_CREATE", slash("withdraw", [option("number", 1)], invoker=ALICE)
+    )
+    assert _last_followup(api).startswith("Withdrew #1 (https://example.com/a)")
+    assert api.find("DELETE", f"/channels/{SUGGESTIONS_ID}/messages/{card}")
+    assert (await harness.ballot.shortlist(CURATOR_MEMBER)).total == 0
+    again = await _suggest(harness, BOB, "example.com/a")
+    assert again.startswith("Suggested #2 ")
 
 
 def _card_id(api: FakeDiscordAPI, n: int = 0) -> str:

@@ -529,3 +529,25 @@ async def test_announcements_can_ping_a_user_group(tmp_path: Path, fake: FakeSla
         assert post.args["blocks"][1]["text"]["text"] == "<!subteam^S0READERS>"
     finally:
         await harness.stop()
+
+
+async def test_members_withdraw_and_rewrite_their_suggestions_under_suggest(
+    slack: SlackHarness, fake: FakeSlack
+) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a first", "U0ALICE")
+    ts = next(ts for (channel, ts) in fake.messages if channel == SUGGESTIONS)
+    edited = await slack.reply_to("/suggest", "note 1 Better &lt;!channel&gt; read", "U0ALICE")
+    assert edited["text"] == "Updated the note of #1: Better &lt;!channel&gt; read"
+    card = fake.messages[(SUGGESTIONS, ts)]
+    assert "Better &lt;!channel&gt; read" in json.dumps(card["blocks"])  # shown, pings nobody
+
+    refused = await slack.reply_to("/suggest", "withdraw 1", "U0BOB")
+    assert refused["text"] == "Only Alice, who suggested #1, or a curator can withdraw it."
+    wrong = await slack.reply_to("/suggest", "withdraw one", "U0ALICE")
+    assert "must be a whole number" in wrong["text"]
+    assert (SUGGESTIONS, ts) in fake.messages
+
+    done = await slack.reply_to("/suggest", "withdraw #1", "U0ALICE")
+    assert done["text"].startswith("Withdrew #1 (https://example.com/a)")
+    assert (SUGGESTIONS, ts) not in fake.messages  # the card is gone (chat.delete)
+    assert (await slack.ballot.shortlist(CURATOR)).total == 0
