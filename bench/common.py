@@ -143,7 +143,7 @@ async def bench_app(
 ) -> AsyncIterator[App]:
     """The bot as `build` wires it, on a fresh database of that kind."""
     async with database_settings(store) as where:
-        wired = Settings(**where, **settings)
+        wired = Settings(**where, link_previews=False, **settings)  # no internet here
         async with built(wired, stdout=io.StringIO(), tuning=tuning or Tuning()) as app:
             yield app
 

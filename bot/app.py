@@ -20,7 +20,10 @@ from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.digest import Digest
 from bot.fetching import FETCH_TIMEOUT_SECONDS, USER_AGENT, FeedFetcher
+from bot.pages import TIMEOUT_SECONDS as PREVIEW_TIMEOUT_SECONDS
+from bot.pages import Networks, PageFetcher
 from bot.ports import FrontEnd
+from bot.previews import Previews
 from bot.settings import Settings
 from bot.trackers import warm_up
 from bot.urls import key_or_none, rules_version
@@ -55,6 +58,8 @@ class Tuning:
     guild_ready_timeout: float = 2.0  # discord.py's wait for the servers at start-up
     http_host: str = "0.0.0.0"  # where Slack's HTTP mode listens
     feed_timeout_seconds: float = FETCH_TIMEOUT_SECONDS
+    preview_networks: Networks = ()  # fetched for titles although not public: tests only
+    preview_timeout_seconds: float = PREVIEW_TIMEOUT_SECONDS
 
 
 @dataclass(slots=True)
@@ -69,6 +74,7 @@ class App:
     announcer: Announcer
     watcher: FeedWatcher | None
     digest: Digest | None = None
+    previews: Previews | None = None
     discord: DiscordFrontEnd | None = None
     slack: SlackFrontEnd | None = None
     console: ConsoleFrontEnd | None = None
@@ -89,6 +95,8 @@ class App:
             )
 
         stops: list[Awaitable[None]] = [self.announcer.stop(), cards_then_front_ends()]
+        if self.previews is not None:
+            stops.append(self.previews.stop())
         if self.digest is not None:
             stops.append(self.digest.stop())
         if self.watcher is not None:
@@ -96,6 +104,8 @@ class App:
         await asyncio.gather(*stops, return_exceptions=True)
 
     async def close(self) -> None:
+        if self.previews is not None:
+            await self.previews.stop()  # idempotent: shut_down may have stopped it
         await self.cards.cancel()  # after shut_down's flush there is nothing left to cancel
         for task in self.background:
             task.cancel()
@@ -146,6 +156,11 @@ async def build(
             alert_after=settings.feed_failure_alert_after,
         )
     app = App(lock, database, session, ballot, cards, announcer, watcher)
+    if settings.link_previews:
+        fetcher = PageFetcher(
+            allowed=tuning.preview_networks, timeout=tuning.preview_timeout_seconds
+        )
+        app.previews = Previews(ballot, fetcher)
     app.background.add(asyncio.create_task(warm_up(), name="compile link rules"))
 
     if settings.discord is not None:

@@ -17,13 +17,14 @@ class ShortlistRequest:
     action: Literal["show", "close", "export", "poll", "feed"] = "show"
     limit: int | None = None
     cycle: int | None = None
+    csv: bool = False  # export as CSV rather than Markdown
 
 
 SHORTLIST_FORMS = (
     ("[limit]", "this cycle's suggestions ranked by votes"),
     ("close", "close this cycle's ballot and open the next"),
     ("cycle <n> [limit]", "show an earlier cycle"),
-    ("export [n]", "a cycle's shortlist as Markdown"),
+    ("export [n] [csv]", "a cycle's shortlist for the draft: Markdown, or CSV"),
     ("poll", "check the newsletter feeds now"),
     ("feed", "how each newsletter feed is doing"),
 )
@@ -37,8 +38,11 @@ def positive(text: str, what: str) -> int:
 
 
 def parse_shortlist(text: str) -> ShortlistRequest:
-    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n]` | `poll` | `feed`."""
+    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n] [csv]` | `poll` | `feed`."""
     args = text.split()
+    if len(args) >= 2 and args[0].lower() == "export" and args[-1].lower() == "csv":
+        request = parse_shortlist(" ".join(args[:-1]))
+        return ShortlistRequest("export", cycle=request.cycle, csv=True)
     match [arg.lower() for arg in args]:
         case []:
             return ShortlistRequest()

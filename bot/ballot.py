@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 TallyListener = Callable[[Tally], Awaitable[None]]
 RolloverListener = Callable[[Rollover], Awaitable[None]]
+SuggestionListener = Callable[[Suggestion], Awaitable[None]]
 _Event = TypeVar("_Event")
 
 
@@ -63,6 +64,7 @@ class Ballot:
         self._clock = clock
         self._tally_listeners: list[TallyListener] = []
         self._rollover_listeners: list[RolloverListener] = []
+        self._suggestion_listeners: list[SuggestionListener] = []
         self._open: Cycle | None = None
 
     def on_tally_changed(self, listener: TallyListener) -> None:
@@ -70,6 +72,10 @@ class Ballot:
 
     def on_rollover(self, listener: RolloverListener) -> None:
         self._rollover_listeners.append(listener)
+
+    def on_suggestion(self, listener: SuggestionListener) -> None:
+        """Hear of every new suggestion (to fetch its page's title, say)."""
+        self._suggestion_listeners.append(listener)
 
     async def current_cycle(self) -> Cycle:
         """The open cycle (the ballot for the next issue), opening the first one if need be.
@@ -112,6 +118,7 @@ class Ballot:
         log.info(
             "Suggestion #%d %s by %s:%s", suggestion.number, link.url, member.platform, member.id
         )
+        await _notify(self._suggestion_listeners, suggestion)
         return Suggested(suggestion, is_new=True)
 
     async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:
@@ -181,6 +188,11 @@ class Ballot:
         await self._store.set_note(suggestion.id, note)
         await self._tally_changed(await self._store.tally(suggestion.id))
         return replace(suggestion, note=note)
+
+    async def set_page(self, suggestion: Suggestion, title: str, description: str) -> None:
+        """What the suggested page calls itself, once fetched; its cards follow."""
+        await self._store.set_page(suggestion.id, title, description)
+        await self._tally_changed(await self._store.tally(suggestion.id))
 
     async def tally(self, suggestion: Suggestion) -> Tally:
         return await self._store.tally(suggestion.id)

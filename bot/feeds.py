@@ -61,7 +61,13 @@ def plain_text(html: str, limit: int) -> str:
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
-    text = " ".join("".join(extractor.parts).split())
+    return one_line("".join(extractor.parts), limit)
+
+
+def one_line(text: str, limit: int) -> str:
+    """Text on one line: whitespace collapsed, invisible and control characters (bidi
+    overrides among them) dropped, cut at a word near `limit`."""
+    text = " ".join(text.split())
     text = "".join(char for char in text if char.isprintable())
     if len(text) <= limit:
         return text

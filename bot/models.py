@@ -63,6 +63,13 @@ class Suggestion:
     note: str
     author: Author
     created_at: datetime
+    title: str = ""  # the page's own title, once fetched ("": not known)
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """What to call it: the page's title, else its link."""
+        return self.title or self.url
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,9 @@ class BallotStore(Protocol):
 
     async def set_note(self, suggestion_id: int, note: str) -> None: ...
 
+    async def set_page(self, suggestion_id: int, title: str, description: str) -> None:
+        """What the suggested page calls itself (see bot/pages.py)."""
+
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
 
     async def link_and_count(

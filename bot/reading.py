@@ -205,9 +205,11 @@ class Reader:
         self.problem(name, f"must be a day of the week such as monday, not {raw!r}")
         return None
 
-    def flag(self, name: str) -> bool:
+    def flag(self, name: str, default: bool = False) -> bool:
         raw = self.text(name).lower()
-        if raw in ("", "0", "false", "no", "off"):
+        if not raw:
+            return default
+        if raw in ("0", "false", "no", "off"):
             return False
         if raw in ("1", "true", "yes", "on"):
             return True

@@ -23,6 +23,7 @@ KNOWN_SETTINGS = (
     "DATABASE_PATH",
     "LOG_LEVEL",
     "SUGGESTIONS_PER_MEMBER",
+    "LINK_PREVIEWS",
     "FEED_URLS",
     "FEED_POLL_SECONDS",
     "FEED_FAILURE_ALERT_AFTER",
@@ -204,6 +205,7 @@ class Settings:
     announcement_template: str | None = None  # plain placeholders, see bot.text.PLACEHOLDERS
     digest_day: int | None = None  # 0 = Monday; None: no weekly digest
     digest_hour: int = 9  # UTC
+    link_previews: bool = True  # fetch each suggested page's title (bot/pages.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -235,6 +237,7 @@ class Settings:
             announcement_template=read.template("ANNOUNCEMENT_TEMPLATE", PLACEHOLDERS),
             digest_day=read.weekday("DIGEST_DAY"),
             digest_hour=read.integer("DIGEST_HOUR", 9, minimum=0, maximum=23),
+            link_previews=read.flag("LINK_PREVIEWS", default=True),
         )
         read.raise_problems()
         return settings

@@ -83,16 +83,3 @@ def cycle_title(shortlist: Shortlist) -> str:
     if cycle.issue is not None:
         return f"Shortlist of cycle {cycle.id} (closed by {cycle.issue.title})"
     return f"Shortlist of cycle {cycle.id} (closed)"
-
-
-def shortlist_markdown(shortlist: Shortlist) -> str:
-    lines = [f"# {cycle_title(shortlist)}", ""]
-    if not shortlist.ranked:
-        lines.append("No suggestions yet.")
-    for rank, tally in enumerate(shortlist.ranked, start=1):
-        suggestion = tally.suggestion
-        line = f"{rank}. [{suggestion.url}]({suggestion.url}) ({votes_label(tally.votes)})"
-        if suggestion.note:
-            line += f" — {suggestion.note}"
-        lines.append(f"{line} — suggested by {suggestion.author.name}")
-    return "\n".join(lines) + "\n"

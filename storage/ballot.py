@@ -88,6 +88,13 @@ class SqlBallotStore:
         )
         self._mirror.change(suggestion_id, note=note)
 
+    async def set_page(self, suggestion_id: int, title: str, description: str) -> None:
+        await self._db.execute(
+            "UPDATE suggestions SET title = ?, description = ? WHERE id = ?",
+            (title, description, suggestion_id),
+        )
+        self._mirror.change(suggestion_id, title=title, description=description)
+
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None:
         row = await self._db.fetch_one(
             f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s"

@@ -62,19 +62,16 @@ class CycleMirror:
 
         self._apply(None, change)
 
-    def change(
-        self, suggestion_id: int, *, url: str | None = None, note: str | None = None
-    ) -> None:
-        """The suggestion shown differently: another form of its link, a new note."""
+    def change(self, suggestion_id: int, **shown: str) -> None:
+        """The suggestion shown differently (`url`, `note`, `title`, `description`)."""
+        unknown = set(shown) - {"url", "note", "title", "description"}
+        if unknown:
+            raise TypeError(f"not a shown field of a suggestion: {unknown}")
 
         def change(tallies: dict[int, Tally]) -> None:
             if suggestion_id in tallies:
                 old = tallies[suggestion_id].suggestion
-                new = replace(
-                    old,
-                    url=old.url if url is None else url,
-                    note=old.note if note is None else note,
-                )
+                new = replace(old, **shown)  # type: ignore[arg-type]
                 tallies[suggestion_id] = replace(tallies[suggestion_id], suggestion=new)
 
         self._apply(None, change)

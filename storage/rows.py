@@ -9,7 +9,7 @@ from storage.sql import Row, moment
 
 SUGGESTION_COLUMNS = (
     "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
-    " s.created_at"
+    " s.created_at, s.title, s.description"
 )
 
 
@@ -22,6 +22,8 @@ def suggestion_from(row: Row) -> Suggestion:
         note=row["note"],
         author=Author(row["author_platform"], row["author_id"], row["author_name"]),
         created_at=moment(row["created_at"]),
+        title=row["title"],
+        description=row["description"],
     )
 
 

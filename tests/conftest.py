@@ -40,7 +40,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
 
 
 def settings_on(store: str | Path, **more: Any) -> Settings:
-    """Settings whose database is `store`."""
+    """Settings whose database is `store` (page titles off: no test reaches the internet)."""
+    more.setdefault("link_previews", False)
     if is_database_url(store):
         return Settings(database_url=str(store), **more)
     return Settings(database_path=Path(store), **more)

@@ -47,6 +47,7 @@ class FakeSlack:
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # what respond() sent
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> name, content, channel
     reactions: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
@@ -143,6 +144,17 @@ class FakeSlack:
                 return {"ok": False, "error": "message_not_found"}
             self.messages[key].update(args)
             return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{args['users']}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.files) + 1:04d}"
+            self.files[file_id] = {"name": args["filename"], "content": b""}
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            listed = args["files"]
+            for uploaded in json.loads(listed) if isinstance(listed, str) else listed:
+                self.files[uploaded["id"]]["channel"] = args.get("channel_id")
+            return {"ok": True, "files": []}
         if method == "chat.delete":
             if self.messages.pop((args["channel"], args["ts"]), None) is None:
                 return {"ok": False, "error": "message_not_found"}
@@ -188,6 +200,10 @@ class FakeSlack:
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.usergroups.get(args["usergroup"], [])}
         return {"ok": False, "error": "unknown_method"}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        self.files[request.match_info["id"]]["content"] = await request.read()
+        return web.Response(text="OK")
 
     async def respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -238,6 +254,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.api)
     app.router.add_post("/respond/{id}", fake.respond)
+    app.router.add_post("/upload/{id}", fake.upload)
     app.router.add_get("/socket", fake.socket)
     async with serve(app) as fake.base:
         try:

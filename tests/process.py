@@ -19,6 +19,7 @@ def bot_environment(workdir: Path, extra: Mapping[str, str] | None = None) -> di
     environ = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED_PREFIXES)}
     environ["PYTHONPATH"] = str(ROOT)
     environ["PYTHONUNBUFFERED"] = "1"
+    environ["LINK_PREVIEWS"] = "false"  # no test reaches the internet; tests/test_pages.py opts in
     environ.update(extra or {})
     if "DATABASE_URL" not in environ:
         environ.setdefault("DATABASE_PATH", str(workdir / "bot.sqlite3"))

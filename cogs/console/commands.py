@@ -15,8 +15,9 @@ from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
+from bot.export import csv_text, markdown
 from bot.models import Announcement, Member, VoteChange
-from bot.text import GENERIC_APOLOGY, closed_reply, plural, shortlist_markdown
+from bot.text import GENERIC_APOLOGY, closed_reply, plural
 from bot.watcher import FeedWatcher
 from cogs.console import render
 
@@ -160,11 +161,10 @@ class Console:
         shortlist = await self._ballot.shortlist(
             self.member, limit=request.limit, cycle_id=request.cycle
         )
-        self.say(
-            shortlist_markdown(shortlist)
-            if request.action == "export"
-            else render.shortlist(shortlist)
-        )
+        if request.action != "export":
+            self.say(render.shortlist(shortlist))
+        else:
+            self.say(csv_text(shortlist) if request.csv else markdown(shortlist))
 
     async def _poll(self, rest: str) -> None:
         if rest:

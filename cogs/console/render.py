@@ -54,6 +54,8 @@ def shortlist(shortlist: Shortlist) -> str:
         lines.append(
             f"{rank:>3}. {votes_label(tally.votes):<8} #{suggestion.number} {suggestion.url}"
         )
+        if suggestion.title:
+            lines.append(f"       “{suggestion.title}”")
         if suggestion.note:
             lines.append(f"       {suggestion.note}")
         split = ", ".join(

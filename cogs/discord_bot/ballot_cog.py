@@ -9,12 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import export
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import SelfVote
-from bot.models import CardRef, Member, Shortlist
+from bot.models import CardRef, Member
 from bot.notes import MAX_NOTE_LENGTH
-from bot.text import closed_reply, shortlist_markdown
+from bot.text import closed_reply
 from bot.urls import MAX_URL_LENGTH
 from cogs.discord_bot.members import Curators, reactor
 from cogs.discord_bot.render import NO_PINGS, PLATFORM, shortlist_embed
@@ -171,22 +172,36 @@ class BallotCog(commands.Cog):
         member = self.curators.member(interaction)
         shortlist = await self.ballot.shortlist(member, limit=limit, cycle_id=cycle)
         embed, truncated = shortlist_embed(shortlist)
-        files = [_markdown_file(shortlist)] if truncated else []
+        files = [_file(export.markdown(shortlist), export.filename(shortlist, "md"))]
+        files = files if truncated else []
         await interaction.followup.send(
             embed=embed, files=files, ephemeral=True, allowed_mentions=NO_PINGS
         )
 
-    @shortlist.command(name="export", description="The full shortlist as Markdown for the draft")
-    @app_commands.describe(cycle="An earlier cycle's number (default: the open one)")
+    @shortlist.command(name="export", description="The full shortlist as a file for the draft")
+    @app_commands.describe(
+        cycle="An earlier cycle's number (default: the open one)",
+        format="Markdown to paste into the draft (default), or CSV for a spreadsheet",
+    )
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="Markdown", value="md"),
+            app_commands.Choice(name="CSV", value="csv"),
+        ]
+    )
     async def shortlist_export(
-        self, interaction: discord.Interaction, cycle: app_commands.Range[int, 1] | None = None
+        self,
+        interaction: discord.Interaction,
+        cycle: app_commands.Range[int, 1] | None = None,
+        format: str = "md",
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         member = self.curators.member(interaction)
         shortlist = await self.ballot.shortlist(member, cycle_id=cycle)
+        text = export.csv_text(shortlist) if format == "csv" else export.markdown(shortlist)
         await interaction.followup.send(
             f"Shortlist of cycle {shortlist.cycle.id}, {shortlist.total} suggestions:",
-            file=_markdown_file(shortlist),
+            file=_file(text, export.filename(shortlist, format)),
             ephemeral=True,
         )
 
@@ -202,6 +217,5 @@ class BallotCog(commands.Cog):
         )
 
 
-def _markdown_file(shortlist: Shortlist) -> discord.File:
-    data = shortlist_markdown(shortlist).encode()
-    return discord.File(io.BytesIO(data), filename=f"shortlist-cycle-{shortlist.cycle.id}.md")
+def _file(text: str, name: str) -> discord.File:
+    return discord.File(io.BytesIO(text.encode()), filename=name)

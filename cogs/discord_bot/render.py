@@ -32,10 +32,11 @@ def author_text(author: Author) -> str:
 
 def card_embed(tally: Tally, emoji: str, *, closed: bool = False) -> discord.Embed:
     suggestion = tally.suggestion
+    about = [f"*{escape(suggestion.description)}*"] if suggestion.description else []
     embed = discord.Embed(
-        title=cut(f"#{suggestion.number} · {suggestion.url}", 256),
+        title=cut(f"#{suggestion.number} · {escape(suggestion.label)}", 256),
         url=suggestion.url,
-        description=escape(suggestion.note) or None,
+        description="\n\n".join([*about, escape(suggestion.note)]).strip() or None,
         colour=discord.Colour.dark_grey() if closed else BRAND,
     )
     embed.add_field(name="Suggested by", value=author_text(suggestion.author), inline=True)
@@ -51,7 +52,9 @@ def shortlist_lines(shortlist: Shortlist) -> list[str]:
     lines = []
     for rank, tally in enumerate(shortlist.ranked, start=1):
         suggestion = tally.suggestion
-        line = f"**{rank}.** {votes_with_split(tally)} · #{suggestion.number} <{suggestion.url}>"
+        title = f"{escape(cut(suggestion.title, 100))} " if suggestion.title else ""
+        line = f"**{rank}.** {votes_with_split(tally)} · #{suggestion.number} {title}"
+        line += f"<{suggestion.url}>"
         if suggestion.note:
             line += f" — {escape(cut(suggestion.note, 280))}"
         lines.append(f"{line} — {author_text(suggestion.author)}")

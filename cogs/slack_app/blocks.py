@@ -44,7 +44,9 @@ def _context(text: str) -> Block:
 def card(tally: Tally, reaction: str, *, closed: bool = False) -> tuple[str, list[Block]]:
     """A suggestion card: (fallback text, blocks)."""
     suggestion = tally.suggestion
-    lines = [f"*#{suggestion.number}* {link(suggestion.url)}"]
+    lines = [f"*#{suggestion.number}* {link(suggestion.url, suggestion.title or None)}"]
+    if suggestion.description:
+        lines.append(f"_{escape(cut(suggestion.description, 300))}_")
     if suggestion.note:
         lines.append(escape(suggestion.note))
     blocks = [
@@ -55,7 +57,7 @@ def card(tally: Tally, reaction: str, *, closed: bool = False) -> tuple[str, lis
         ),
     ]
     fallback = (
-        f"Suggestion #{suggestion.number}: {escape(suggestion.url)} ({votes_label(tally.votes)})"
+        f"Suggestion #{suggestion.number}: {escape(suggestion.label)} ({votes_label(tally.votes)})"
     )
     return fallback, blocks
 
@@ -70,7 +72,8 @@ def shortlist(shortlist: Shortlist, command: str = "/shortlist") -> tuple[str, l
     room = MAX_BLOCKS - 3
     for rank, tally in enumerate(shortlist.ranked[:room], start=1):
         suggestion = tally.suggestion
-        line = f"*{rank}.* {votes_with_split(tally)} · #{suggestion.number} {link(suggestion.url)}"
+        page = link(suggestion.url, suggestion.title or None)
+        line = f"*{rank}.* {votes_with_split(tally)} · #{suggestion.number} {page}"
         if suggestion.note:
             line += f"\n{escape(suggestion.note)}"
         blocks.append(_mrkdwn(f"{line}\n_suggested by {author_text(suggestion.author)}_"))

@@ -10,12 +10,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import export
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
+from bot.models import Shortlist
 from bot.settings import CommandNames, SlackSettings
-from bot.text import closed_reply, shortlist_markdown
+from bot.text import closed_reply
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import escape
@@ -23,7 +25,6 @@ from cogs.slack_app.people import People
 
 # `<https://…>` or `<https://…|label>`: how Slack sends a link when it escapes command text.
 _ESCAPED_LINK = re.compile(r"^<(?P<url>[^|>]+)(?:\|[^>]*)?>$")
-EXPORT_CHUNK = 2900
 
 Command = dict[str, Any]
 
@@ -113,24 +114,29 @@ class Commands:
             return
         ranked = await self.ballot.shortlist(member, limit=request.limit, cycle_id=request.cycle)
         if request.action == "export":
-            for chunk in _chunks(shortlist_markdown(ranked), EXPORT_CHUNK):
-                await respond(text=f"```{escape(chunk)}```", response_type="ephemeral")
+            await self._send_export(client, member.id, ranked, csv=request.csv)
+            await respond(
+                text=f"Sent you the shortlist of cycle {ranked.cycle.id} ({ranked.total} "
+                "suggestions) as a file in a direct message.",
+                response_type="ephemeral",
+            )
             return
         text, ranked_blocks = blocks.shortlist(ranked, self.settings.commands.shortlist)
         await respond(text=escape(text), blocks=ranked_blocks, response_type="ephemeral")
+
+    async def _send_export(
+        self, client: AsyncWebClient, user: str, shortlist: Shortlist, *, csv: bool
+    ) -> None:
+        """A file in the curator's direct message with the bot: nobody else sees it, and a
+        shortlist of any length fits (a response_url allows only five messages)."""
+        text = export.csv_text(shortlist) if csv else export.markdown(shortlist)
+        name = export.filename(shortlist, "csv" if csv else "md")
+        opened = await client.conversations_open(users=user)
+        await client.files_upload_v2(
+            channel=opened["channel"]["id"], content=text, filename=name, title=name
+        )
 
     def _require_watcher(self) -> FeedWatcher:
         if self.watcher is None:
             raise UserFacingError("No newsletter feed is configured: set FEED_URLS.")
         return self.watcher
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        if current and len(current) + len(line) > size:
-            chunks.append(current)
-            current = ""
-        current += line
-    return [*chunks, current] if current else chunks

@@ -38,6 +38,8 @@ SCOPES = {
     " message events (a deleted card withdraws its suggestion)",
     "users:read": "users.info: names, and telling bots apart",
     "usergroups:read": "usergroups.users.list for SLACK_CURATOR_USERGROUP_ID",
+    "im:write": "conversations.open: the direct message a curator's export is sent in",
+    "files:write": "the export as a Markdown or CSV file in that direct message",
 }
 
 

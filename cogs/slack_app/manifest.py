@@ -20,7 +20,11 @@ def manifest(settings: SlackSettings | None = None) -> dict[str, Any]:
     url = (settings.request_url if settings is not None else None) or PLACEHOLDER_URL
     shortlist_hint = " | ".join(form for form, _ in SHORTLIST_FORMS)
     commands = [
-        (names.suggest, "Suggest a link for the next issue", "<link> [note]"),
+        (
+            names.suggest,
+            "Suggest a link for the next issue; withdraw it or rewrite its note",
+            "<link> [note] | withdraw <n> | note <n> [text]",
+        ),
         (
             names.shortlist,
             "Curators: the ballot, its export, and the newsletter feeds",

@@ -279,7 +279,7 @@ async def test_reconcile_brings_votes_in_line_with_reactions(
 
 
 async def test_everything_survives_a_restart(tmp_path: Path) -> None:
-    settings = Settings(database_path=tmp_path / "bot.sqlite3")
+    settings = Settings(link_previews=False, database_path=tmp_path / "bot.sqlite3")
     async with built(settings, tuning=Tuning()) as app:
         await app.ballot.suggest(ALICE, "https://example.com/a", "first")
         await app.ballot.vote(BOB, 1)

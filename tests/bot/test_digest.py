@@ -33,7 +33,9 @@ def test_the_next_digest_is_the_first_such_hour_after_now(
 
 async def test_the_digest_shows_the_top_five_once_per_week(tmp_path: Path) -> None:
     out = io.StringIO()
-    settings = Settings(database_path=tmp_path / "bot.sqlite3", digest_day=0, digest_hour=9)
+    settings = Settings(
+        link_previews=False, database_path=tmp_path / "bot.sqlite3", digest_day=0, digest_hour=9
+    )
     async with built(settings, stdout=out, tuning=Tuning()) as app:
         assert app.digest is not None
         await app.digest.send(MONDAY_NOON)

@@ -78,6 +78,7 @@ class Bot:
 
     async def start(self) -> None:
         settings = Settings(
+            link_previews=False,
             database_path=self.path,
             feed_urls=tuple(self.sources),
             feed_poll_seconds=self.poll_seconds,
@@ -587,6 +588,7 @@ async def test_with_no_announce_channel_poll_says_nothing_was_posted(
 ) -> None:
     served = server.serve("/feed", body=rss2([issue(1)]))
     settings = Settings(
+        link_previews=False,
         database_path=tmp_path / "bot.sqlite3",
         feed_urls=(server.url("/feed"),),
         discord=DiscordSettings(token="abc.def"),  # configured, not connected, no channels

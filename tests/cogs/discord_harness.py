@@ -65,6 +65,7 @@ class DiscordHarness:
 
     def app_settings(self) -> Settings:
         return Settings(
+            link_previews=False,
             database_path=self.path,
             suggestions_per_member=5,
             feed_urls=self.feeds,

@@ -54,7 +54,12 @@ class SlackHarness:
 
     async def start(self) -> None:
         self.app = self.app_given or await build(
-            Settings(database_path=self.path, suggestions_per_member=5, slack=self.settings),
+            Settings(
+                link_previews=False,
+                database_path=self.path,
+                suggestions_per_member=5,
+                slack=self.settings,
+            ),
             tuning=TUNING,
         )
         self.ballot = self.app.ballot

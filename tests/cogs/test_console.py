@@ -87,8 +87,8 @@ async def test_a_piped_session_runs_the_whole_ballot(tmp_path: Path, store: str 
     assert "Closed cycle 1 with 2 suggestions; its shortlist is frozen." in out
     assert "Shortlist of cycle 1 (closed): 2 suggestions" in out
     assert (
-        "1. [https://example.com/post](https://example.com/post) (2 votes) — A great read"
-        " — suggested by alice"
+        "1. [https://example.com/post](https://example.com/post) — A great read"
+        " (suggested by alice · 2 votes)"
     ) in out
     assert out.rstrip().endswith(
         "Shortlist for the next issue (cycle 2, open): 0 suggestions\n  No suggestions yet."

@@ -421,6 +421,7 @@ async def test_a_template_and_publishing_in_announcement_channels(
     from tests.cogs.discord_harness import TUNING, discord_settings
 
     settings = Settings(
+        link_previews=False,
         database_path=tmp_path / "bot.sqlite3",
         announcement_template="{mention} {feed} is out: **{title}**\n{link}",
         discord=discord_settings(

@@ -62,7 +62,12 @@ async def test_the_bot_process_runs_a_ballot_on_discord_and_recovers_votes(tmp_p
         process = await start_bot(tmp_path, settings(server))
         await asyncio.wait_for(server.identified.wait(), 20)
         await eventually(lambda: str(GUILD_ID) in api.commands)
-        assert {c["name"] for c in api.commands[str(GUILD_ID)]} == {"suggest", "shortlist"}
+        assert {c["name"] for c in api.commands[str(GUILD_ID)]} == {
+            "suggest",
+            "withdraw",
+            "note",
+            "shortlist",
+        }
 
         await server.dispatch(
             "INTERACTION_CREATE",

@@ -24,6 +24,7 @@ async def test_a_link_on_both_platforms_is_one_suggestion_with_two_cards(
         fake.add_user("U0UNA", "Una")
         fake.add_user(CURATOR_ID, "Cora")
         settings = Settings(
+            link_previews=False,
             database_path=tmp_path / "bot.sqlite3",
             discord=discord_settings(),
             slack=slack_settings(fake),

@@ -93,7 +93,10 @@ async def test_a_refused_link_says_why_and_stores_nothing(
     answer = await slack.reply_to("/suggest", "javascript:alert(1)", "U0ALICE")
     assert answer["text"] == "Only http and https links can be suggested."
     answer = await slack.reply_to("/suggest", "", "U0ALICE")
-    assert answer["text"] == "Give the link to suggest.\nUsage: `/suggest &lt;link&gt; [note]`"
+    assert answer["text"].startswith(
+        "Give the link to suggest.\nUsage: `/suggest &lt;link&gt; [note]`"
+    )
+    assert "`/suggest withdraw &lt;n&gt;`" in answer["text"]
     assert fake.find("chat.postMessage") == []
     assert (await slack.ballot.shortlist(CURATOR)).total == 0
 
@@ -217,7 +220,16 @@ async def test_shortlist_is_for_curators_and_ranks_closes_exports(
         )
     )
     exported = await slack.reply_to("/shortlist", "export 1", CURATOR_ID)
-    assert exported["text"].startswith("```# Shortlist of cycle 1 (closed)")
+    assert exported["text"] == (
+        "Sent you the shortlist of cycle 1 (2 suggestions) as a file in a direct message."
+    )
+    [markdown] = fake.files.values()
+    assert markdown["name"] == "shortlist-cycle-1.md"
+    assert markdown["channel"] == f"D{CURATOR_ID}"  # the curator's own direct message
+    assert markdown["content"].decode().startswith("# Shortlist of cycle 1 (closed)\n\n1. [")
+    await slack.reply_to("/shortlist", "export 1 csv", CURATOR_ID)
+    csv_file = next(f for f in fake.files.values() if f["name"].endswith(".csv"))
+    assert csv_file["content"].decode().startswith("rank,votes,votes_by_platform,number,title")
 
 
 async def test_curators_can_be_a_user_group(tmp_path: Path, fake: FakeSlack) -> None:
@@ -394,7 +406,7 @@ async def test_renamed_commands_work_and_curators_find_everything_under_one(
         made = await harness.reply_to("/propose", "https://example.com/a", "U0ALICE")
         assert made["text"].startswith("Suggested #1")
         wrong = await harness.reply_to("/propose", "", "U0ALICE")
-        assert wrong["text"].endswith("Usage: `/propose &lt;link&gt; [note]`")
+        assert "Usage: `/propose &lt;link&gt; [note]`" in wrong["text"]
         shown = await harness.reply_to("/ballot", "", CURATOR_ID)
         assert "#1" in shown["blocks"][1]["text"]["text"]
         feed = await harness.reply_to("/ballot", "feed", CURATOR_ID)
@@ -468,6 +480,7 @@ async def test_a_template_and_a_user_group_ping(tmp_path: Path, fake: FakeSlack)
     from tests.cogs.slack_harness import slack_settings
 
     settings = Settings(
+        link_previews=False,
         database_path=tmp_path / "bot.sqlite3",
         announcement_template="{mention} {title} <!channel>: {link}",
         slack=slack_settings(fake, announce_usergroup_id="S0READERS"),

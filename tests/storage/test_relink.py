@@ -78,7 +78,7 @@ async def server() -> AsyncIterator[FeedServer]:
 async def test_an_old_ballot_merges_what_the_new_rules_call_one_link(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     write_version_2(path, "https://unused.example.org/feed")
-    settings = Settings(database_path=path)
+    settings = Settings(link_previews=False, database_path=path)
     async with built(settings, stdout=io.StringIO()) as app:
         shortlist = await app.ballot.shortlist(CURATOR)
         by_number = {tally.suggestion.number: tally for tally in shortlist.ranked}
@@ -123,7 +123,7 @@ async def test_an_old_feed_history_announces_nothing_again(
         for n in (2, 1)
     ]
     server.serve("/feed", body=rss2(renamed))
-    settings = Settings(database_path=path, feed_urls=(source,))
+    settings = Settings(link_previews=False, database_path=path, feed_urls=(source,))
     async with built(settings, stdout=io.StringIO()) as app:
         assert app.watcher is not None
         [result] = await app.watcher.poll_now(CURATOR)

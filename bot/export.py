@@ -1,0 +1,92 @@
+"""The shortlist as the draft needs it: Markdown a curator pastes into the next issue, or CSV for
+a spreadsheet. Both carry each page's title (see bot/pages.py) when it is known."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from bot.models import Shortlist, Suggestion
+from bot.text import cycle_title, votes_label
+
+CSV_COLUMNS = (
+    "rank",
+    "votes",
+    "votes_by_platform",
+    "number",
+    "title",
+    "url",
+    "note",
+    "description",
+    "submitter",
+    "submitter_platform",
+    "suggested_at",
+)
+
+
+def markdown(shortlist: Shortlist) -> str:
+    """`1. [Title](url) — note (suggested by X · N votes)`, one line per suggestion."""
+    lines = [f"# {cycle_title(shortlist)}", ""]
+    if not shortlist.ranked:
+        lines.append("No suggestions yet.")
+    for rank, tally in enumerate(shortlist.ranked, start=1):
+        suggestion = tally.suggestion
+        line = f"{rank}. [{_link_text(suggestion)}]({_target(suggestion.url)})"
+        if suggestion.note:
+            line += f" — {_one_line(suggestion.note)}"
+        by = _one_line(suggestion.author.name)
+        lines.append(f"{line} (suggested by {by} · {votes_label(tally.votes)})")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(shortlist: Shortlist) -> str:
+    """One row per suggestion, ranked; cells that a spreadsheet would run as formulas are
+    quoted so that they stay text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, tally in enumerate(shortlist.ranked, start=1):
+        suggestion = tally.suggestion
+        by_platform = "; ".join(
+            f"{name} {count}" for name, count in sorted(tally.by_platform.items())
+        )
+        writer.writerow(
+            [
+                rank,
+                tally.votes,
+                by_platform,
+                suggestion.number,
+                _cell(suggestion.title),
+                _cell(suggestion.url),
+                _cell(suggestion.note),
+                _cell(suggestion.description),
+                _cell(suggestion.author.name),
+                suggestion.author.platform,
+                suggestion.created_at.isoformat(timespec="seconds"),
+            ]
+        )
+    return out.getvalue()
+
+
+def filename(shortlist: Shortlist, extension: str) -> str:
+    return f"shortlist-cycle-{shortlist.cycle.id}.{extension}"
+
+
+def _link_text(suggestion: Suggestion) -> str:
+    text = _one_line(suggestion.label)
+    for special in ("\\", "[", "]"):
+        text = text.replace(special, "\\" + special)
+    return text
+
+
+def _target(url: str) -> str:
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet shows as text (CSV injection: =, +, -, @ would start a formula)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

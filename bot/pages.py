@@ -1,0 +1,176 @@
+"""A suggested page's title and description, fetched without letting a member point the bot at
+the network it runs in (server-side request forgery).
+
+- http and https only; every hop's host is checked: a literal address directly, a name through
+  `GuardedResolver`, which checks every address the name resolves to and hands aiohttp only
+  those, so the address connected to is the address checked;
+- at most 5 redirects, followed by hand (each one checked again), 5 s in all, 1 MB read,
+  HTML only, no cookies kept or sent, no proxy from the environment;
+- any failure is just "no preview": the plain link stays.
+
+The allow-list of networks exists for tests (a local site on 127.0.0.1); production has none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+from bot.feeds import one_line
+from bot.fetching import USER_AGENT
+from bot.hosts import is_public
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+TIMEOUT_SECONDS = 5.0
+MAX_BYTES = 1_000_000
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+TITLE_LENGTH = 200
+DESCRIPTION_LENGTH = 300
+
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    title: str
+    description: str
+
+
+class BlockedAddress(OSError):
+    """The host is, or resolves to, an address that is not on the public internet."""
+
+
+def check_address(text: str, allowed: Networks = ()) -> None:
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if any(address in network for network in allowed):
+        return
+    if not is_public(address):
+        raise BlockedAddress(f"{text} is not a public address")
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves as aiohttp would, and refuses a name if any of its addresses is not public."""
+
+    def __init__(self, allowed: Networks = ()) -> None:
+        self._inner = DefaultResolver()
+        self._allowed = allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            check_address(result["host"], self._allowed)
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+class PageFetcher:
+    """Fetches pages for previews on a session of its own (the guard is its connector's)."""
+
+    def __init__(self, *, allowed: Networks = (), timeout: float = TIMEOUT_SECONDS) -> None:
+        self._allowed = allowed
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=GuardedResolver(self._allowed), limit=8),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
+                trust_env=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def page(self, url: str) -> Page | None:
+        """The page's title and description, or None (any failure, nothing found)."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._follow(url)
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError, UnicodeError) as error:
+            log.info("No preview for %s: %s", url, error or type(error).__name__)
+            return None
+
+    async def _follow(self, url: str) -> Page | None:
+        session = self._open()
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check(url)
+            async with session.get(url, allow_redirects=False) as response:
+                if response.status in REDIRECTS and "Location" in response.headers:
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                if response.status != 200 or response.content_type not in HTML_TYPES:
+                    return None
+                body = await response.content.read(MAX_BYTES)
+                charset = response.charset or "utf-8"
+            return await asyncio.to_thread(parse_page, body.decode(charset, "replace"))
+        return None
+
+    def _check(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url}")
+        try:
+            ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            return  # a name: the resolver checks what it resolves to
+        check_address(parts.hostname, self._allowed)
+
+
+class _HeadReader(HTMLParser):
+    """`og:title`/`og:description`, else `<title>` and the meta description."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title" and not self.title:
+            self._in_title = True
+        elif tag == "meta":
+            found = {name: value or "" for name, value in attrs}
+            key = (found.get("property") or found.get("name") or "").lower()
+            if key in ("og:title", "og:description", "description", "twitter:title"):
+                self.meta.setdefault(key, found.get("content", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+
+
+def parse_page(html: str) -> Page | None:
+    reader = _HeadReader()
+    reader.feed(html)
+    reader.close()
+    meta: dict[str, Any] = reader.meta
+    title = meta.get("og:title") or meta.get("twitter:title") or "".join(reader.title)
+    description = meta.get("og:description") or meta.get("description") or ""
+    page = Page(one_line(title, TITLE_LENGTH), one_line(description, DESCRIPTION_LENGTH))
+    return page if page.title else None
