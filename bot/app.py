@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -59,6 +59,7 @@ class Tuning:
     http_host: str = "0.0.0.0"  # where Slack's HTTP mode listens
     feed_timeout_seconds: float = FETCH_TIMEOUT_SECONDS
     preview_networks: Networks = ()  # fetched for titles although not public: tests only
+    preview_hosts: Mapping[str, str] = field(default_factory=dict)  # name -> address: tests only
     preview_timeout_seconds: float = PREVIEW_TIMEOUT_SECONDS
 
 
@@ -158,7 +159,9 @@ async def build(
     app = App(lock, database, session, ballot, cards, announcer, watcher)
     if settings.link_previews:
         fetcher = PageFetcher(
-            allowed=tuning.preview_networks, timeout=tuning.preview_timeout_seconds
+            allowed=tuning.preview_networks,
+            pinned=tuning.preview_hosts,
+            timeout=tuning.preview_timeout_seconds,
         )
         app.previews = Previews(ballot, fetcher)
     app.background.add(asyncio.create_task(warm_up(), name="compile link rules"))

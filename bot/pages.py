@@ -17,7 +17,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -63,15 +63,26 @@ def check_address(text: str, allowed: Networks = ()) -> None:
 
 
 class GuardedResolver(AbstractResolver):
-    """Resolves as aiohttp would, and refuses a name if any of its addresses is not public."""
+    """Resolves as aiohttp would, and refuses a name if any of its addresses is not public.
 
-    def __init__(self, allowed: Networks = ()) -> None:
+    `pinned` names resolve to the address given (as curl's --resolve does): tests only."""
+
+    def __init__(self, allowed: Networks = (), pinned: Mapping[str, str] | None = None) -> None:
         self._inner = DefaultResolver()
         self._allowed = allowed
+        self._pinned = pinned or {}
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        if host in self._pinned:
+            address = self._pinned[host]
+            check_address(address, self._allowed)
+            return [
+                ResolveResult(
+                    hostname=host, host=address, port=port, family=family, proto=0, flags=0
+                )
+            ]
         results = await self._inner.resolve(host, port, family)
         for result in results:
             check_address(result["host"], self._allowed)
@@ -84,15 +95,24 @@ class GuardedResolver(AbstractResolver):
 class PageFetcher:
     """Fetches pages for previews on a session of its own (the guard is its connector's)."""
 
-    def __init__(self, *, allowed: Networks = (), timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        *,
+        allowed: Networks = (),
+        pinned: Mapping[str, str] | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+    ) -> None:
         self._allowed = allowed
+        self._pinned = pinned
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=GuardedResolver(self._allowed), limit=8),
+                connector=aiohttp.TCPConnector(
+                    resolver=GuardedResolver(self._allowed, self._pinned), limit=8
+                ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
                 trust_env=False,

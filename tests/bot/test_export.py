@@ -1,0 +1,68 @@
+"""The export a curator pastes into the draft, checked against golden files; and titles that
+members' pages chose, rendered on each platform without markup or pings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import discord
+
+from bot import export
+from bot.models import Author, Cycle, IssueRef, Shortlist, Suggestion, Tally
+from cogs.discord_bot.render import card_embed
+from cogs.slack_app import blocks
+
+GOLDEN = Path(__file__).with_name("golden")
+WHEN = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def suggestion(number: int, url: str, **shown: str) -> Suggestion:
+    author = Author("discord", str(number), shown.pop("author", f"member {number}"))
+    return Suggestion(number, 2, number, url, shown.pop("note", ""), author, WHEN, **shown)
+
+
+SHORTLIST = Shortlist(
+    Cycle(2, WHEN, datetime(2026, 12, 1, tzinfo=UTC), IssueRef("Issue #12", "https://n.example")),
+    (
+        Tally(
+            suggestion(
+                3,
+                "https://arxiv.org/abs/1706.03762",
+                title="Attention Is All You Need [v7]",
+                description="The transformer paper.",
+                note="A classic, re-read",
+            ),
+            {"discord": 4, "slack": 2},
+        ),
+        Tally(
+            suggestion(1, "https://example.com/a_(b)", note='=HYPERLINK("x")', author="@amy"),
+            {"slack": 1},
+        ),
+        Tally(suggestion(2, "https://example.org/plain"), {}),
+    ),
+    3,
+)
+
+
+def test_markdown_export_matches_the_golden_file() -> None:
+    assert export.markdown(SHORTLIST) == (GOLDEN / "shortlist.md").read_text()
+
+
+def test_csv_export_matches_the_golden_file() -> None:
+    assert export.csv_text(SHORTLIST) == (GOLDEN / "shortlist.csv").read_text()
+    assert export.filename(SHORTLIST, "csv") == "shortlist-cycle-2.csv"
+
+
+def test_a_page_title_pings_nobody_on_discord() -> None:
+    tally = Tally(suggestion(1, "https://example.com/x", title="Hi @everyone <@123> **bold**"))
+    embed = card_embed(tally, "👍")  # an embed's title never renders a mention at all
+    assert embed.title == "#1 · Hi @\u200beveryone <@123> \\*\\*bold\\*\\*"
+    assert isinstance(embed, discord.Embed)
+
+
+def test_a_page_title_pings_nobody_on_slack() -> None:
+    tally = Tally(suggestion(1, "https://example.com/x", title="<!channel> & <@U1>"))
+    _, card = blocks.card(tally, "+1")
+    text = card[0]["text"]["text"]
+    assert "<https://example.com/x|&lt;!channel&gt; &amp; &lt;@U1&gt;>" in text
