@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot.errors import (
+    AlreadyFeatured,
     DuplicateSuggestion,
     NotCurator,
     SelfVote,
@@ -33,6 +34,7 @@ from bot.models import (
 )
 from bot.notes import clean_note
 from bot.ports import BallotStore
+from bot.text import already_featured
 from bot.urls import Link, parse_link
 
 log = logging.getLogger(__name__)
@@ -86,26 +88,29 @@ class Ballot:
             self._open = await self._store.current_cycle(self._clock())
         return self._open
 
-    async def suggest(self, member: Member, raw_url: str, note: str = "") -> Suggested:
+    async def suggest(
+        self, member: Member, raw_url: str, note: str = "", *, anyway: bool = False
+    ) -> Suggested:
         """Put a link on the open cycle's ballot.
 
         A link already on the ballot is refused, unless it came from another platform and this
         one has no card for it yet: then it comes back with `is_new=False` so the front end can
-        post this platform's card for the same suggestion.
+        post this platform's card for the same suggestion. A link an issue already featured is
+        refused too, unless a curator adds it `anyway`.
         """
         link = parse_link(raw_url)
         note = clean_note(note)
         cycle = await self.current_cycle()
 
-        existing, made = await self._store.link_and_count(
-            cycle.id, link.key, member.platform, member.id
-        )
-        if existing is not None:
-            return await self._existing(member, await self._shown_securely(existing, link))
-
-        if not member.is_curator and made >= self._limit:
+        facts = await self._store.link_facts(cycle.id, link.key, member.platform, member.id)
+        if facts.live is not None:
+            return await self._existing(member, await self._shown_securely(facts.live, link))
+        if facts.featured_in is not None and not (anyway and member.is_curator):
+            issue = await self._store.featured_issue(facts.featured_in)
+            raise AlreadyFeatured(already_featured(issue, curator=member.is_curator))
+        if not member.is_curator and facts.made >= self._limit:
             raise SuggestionLimitReached(
-                f"You've already made {made} suggestions for the next issue, the most one "
+                f"You've already made {facts.made} suggestions for the next issue, the most one "
                 "member can make. Votes for other suggestions are always welcome."
             )
 
@@ -119,7 +124,9 @@ class Ballot:
             "Suggestion #%d %s by %s:%s", suggestion.number, link.url, member.platform, member.id
         )
         await _notify(self._suggestion_listeners, suggestion)
-        return Suggested(suggestion, is_new=True)
+        earlier = facts.earlier and await self._store.suggestion(facts.earlier)
+        before = await self._store.tally(earlier.id) if earlier else None
+        return Suggested(suggestion, is_new=True, before=before)
 
     async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:
         """A link first suggested over http is shown as https once anyone gives that form."""

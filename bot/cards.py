@@ -45,12 +45,14 @@ class CardService:
     def add_platform(self, platform: CardPlatform) -> None:
         self._platforms[platform.name] = platform
 
-    async def suggest(self, member: Member, url: str, note: str, *, channel_id: str) -> str:
+    async def suggest(
+        self, member: Member, url: str, note: str, *, channel_id: str, anyway: bool = False
+    ) -> str:
         """`/suggest` on the member's platform: put the link on the ballot, post its card there,
         and return the member's reply. A link already on the ballot is refused with its card."""
         platform = self._platforms[member.platform]
         try:
-            result = await self._ballot.suggest(member, url, note)
+            result = await self._ballot.suggest(member, url, note, anyway=anyway)
         except DuplicateSuggestion as duplicate:
             link = await self.link(duplicate.suggestion, platform.name)
             if link is None:

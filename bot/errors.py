@@ -36,6 +36,10 @@ class DuplicateSuggestion(UserFacingError):
         self.suggestion = suggestion
 
 
+class AlreadyFeatured(UserFacingError):
+    """An issue of the newsletter already carried the link."""
+
+
 class SuggestionLimitReached(UserFacingError):
     """The member has made as many suggestions as one cycle allows."""
 

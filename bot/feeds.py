@@ -18,12 +18,13 @@ import feedparser
 
 from bot.errors import InvalidLink
 from bot.models import FeedEntry, ParsedFeed
-from bot.urls import link_key
+from bot.urls import key_or_none, link_key
 
 log = logging.getLogger(__name__)
 
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 300
+MAX_FEATURED_LINKS = 500  # per issue: a newsletter issue carries a few dozen
 
 
 class NotAFeed(Exception):
@@ -54,6 +55,36 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+
+
+class _LinkExtractor(HTMLParser):
+    """Every `<a href>` of an issue's content: the links the issue featured."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href.strip())
+
+
+def featured_links(entry: Any) -> tuple[tuple[str, str], ...]:
+    """(link, its key) for the links in an entry's content and summary, and its own links."""
+    extractor = _LinkExtractor()
+    for content in entry.get("content") or ():
+        extractor.feed(str(content.get("value", "")))
+    extractor.feed(str(entry.get("summary", "")))
+    extractor.close()
+    hrefs = [*extractor.hrefs, *(str(link.get("href", "")) for link in entry.get("links") or ())]
+    found = {
+        href: key
+        for href in hrefs
+        if href.lower().startswith(("http://", "https://")) and (key := key_or_none(href))
+    }
+    return tuple(found.items())[:MAX_FEATURED_LINKS]
 
 
 def plain_text(html: str, limit: int) -> str:
@@ -126,7 +157,9 @@ def _entry(raw: Any) -> FeedEntry | None:
     if not key:
         return None  # nothing to recognise it by next time
     title = title or link or "Untitled issue"
-    return FeedEntry(key, title, link, published, summary, identities(key, title, link))
+    return FeedEntry(
+        key, title, link, published, summary, identities(key, title, link), featured_links(raw)
+    )
 
 
 def parse_feed(body: bytes, *, url: str = "", content_type: str | None = None) -> ParsedFeed:

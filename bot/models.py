@@ -72,6 +72,24 @@ class Suggestion:
         return self.title or self.url
 
 
+class LinkFacts(NamedTuple):
+    """What /suggest needs to know about a link, read for everyone suggesting at once."""
+
+    live: Suggestion | None  # the open cycle's suggestion of it
+    made: int  # how many suggestions the author has made in the open cycle
+    featured_in: int | None = None  # the newest issue (feed entry) that carried it
+    earlier: int | None = None  # the latest earlier cycle's suggestion of it
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturedIssue:
+    """An issue of the newsletter that carried a link."""
+
+    title: str
+    link: str
+    published: datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class CardRef:
     """Where a suggestion's card was posted on a platform: votes are reactions on it."""
@@ -108,6 +126,7 @@ class Suggested:
 
     suggestion: Suggestion
     is_new: bool
+    before: Tally | None = None  # the same link, suggested in an earlier cycle (never featured)
 
 
 class VoteChange(Enum):
@@ -215,6 +234,7 @@ class FeedEntry:
     published: datetime | None
     summary: str
     identities: tuple[tuple[str, str], ...] = ()
+    featured: tuple[tuple[str, str], ...] = ()  # (link, key) of each link the issue carried
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,11 @@ from bot.models import (
     Counted,
     Cycle,
     Delivery,
+    FeaturedIssue,
     FeedEntry,
     FeedState,
     IssueRef,
+    LinkFacts,
     Member,
     Rollover,
     Shortlist,
@@ -51,10 +53,13 @@ class BallotStore(Protocol):
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
 
-    async def link_and_count(
-        self, cycle_id: int, key: str, platform: str, author_id: str
-    ) -> tuple[Suggestion | None, int]:
-        """In one read: the live suggestion with that link, and how many the author has made."""
+    async def link_facts(self, cycle_id: int, key: str, platform: str, author_id: str) -> LinkFacts:
+        """In one read: the live suggestion with that link, how many the author has made, the
+        issue that featured the link, and an earlier cycle's suggestion of it."""
+
+    async def featured_issue(self, entry_id: int) -> FeaturedIssue | None: ...
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None: ...
 
     async def withdraw(self, suggestion_id: int, now: datetime) -> None: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.models import Announcement, Rollover, Shortlist, Suggested, Tally
+from bot.models import Announcement, FeaturedIssue, Rollover, Shortlist, Suggested, Tally
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 
@@ -40,12 +40,34 @@ def suggested_reply(result: Suggested, card_link: str, *, here: str) -> str:
     """What the member hears after /suggest posted a card (`here`: this server, Slack…)."""
     number = result.suggestion.number
     if result.is_new:
-        return f"Suggested #{number} for the next issue: {card_link}"
+        return f"Suggested #{number} for the next issue: {card_link}{suggested_before(result)}"
     origin = result.suggestion.author.platform.capitalize()
     return (
         f"That link was already suggested on {origin} as #{number}; here is its card for "
         f"{here}, votes are counted together: {card_link}"
     )
+
+
+def suggested_before(result: Suggested) -> str:
+    """ " (It was suggested before, …)" when an earlier cycle had the link; else ""."""
+    if result.before is None:
+        return ""
+    earlier = result.before.suggestion
+    return (
+        f"\nIt was suggested before, in cycle {earlier.cycle_id} on {day(earlier.created_at)}, "
+        f"and had {votes_label(result.before.votes)} then; no issue has featured it yet."
+    )
+
+
+def already_featured(issue: FeaturedIssue | None, *, curator: bool) -> str:
+    if issue is None:
+        text = "That link was already featured in an earlier issue of the newsletter."
+    else:
+        when = f", published {day(issue.published)}" if issue.published else ""
+        text = f"That link was already featured in {issue.title}{when}: {issue.link}"
+    if curator:
+        text += "\nCurators can add it anyway: suggest it again with `anyway` before the link."
+    return text
 
 
 PLACEHOLDERS = ("title", "link", "date", "summary", "feed", "mention")

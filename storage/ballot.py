@@ -6,7 +6,19 @@ import asyncio
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.models import Author, CardRef, Cast, Counted, Cycle, IssueRef, Rollover, Suggestion, Tally
+from bot.models import (
+    Author,
+    CardRef,
+    Cast,
+    Counted,
+    Cycle,
+    FeaturedIssue,
+    IssueRef,
+    LinkFacts,
+    Rollover,
+    Suggestion,
+    Tally,
+)
 from storage.mirror import CycleMirror
 from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
 from storage.sql import Database, Row, maybe_moment, moment
@@ -103,10 +115,22 @@ class SqlBallotStore:
         )
         return suggestion_from(row) if row is not None else None
 
-    async def link_and_count(
-        self, cycle_id: int, key: str, platform: str, author_id: str
-    ) -> tuple[Suggestion | None, int]:
+    async def link_facts(self, cycle_id: int, key: str, platform: str, author_id: str) -> LinkFacts:
         return await self._lookups.ask(Asked(cycle_id, key, platform, author_id))
+
+    async def featured_issue(self, entry_id: int) -> FeaturedIssue | None:
+        row = await self._db.fetch_one(
+            "SELECT title, link, published_at FROM feed_entries WHERE id = ?", (entry_id,)
+        )
+        if row is None:
+            return None
+        return FeaturedIssue(row["title"], row["link"], maybe_moment(row["published_at"]))
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        row = await self._db.fetch_one(
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s WHERE s.id = ?", (suggestion_id,)
+        )
+        return suggestion_from(row) if row is not None else None
 
     async def withdraw(self, suggestion_id: int, now: datetime) -> None:
         await self._db.execute(

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.models import Announcement, Delivery, FeedEntry, FeedState
-from storage.sql import Database, Row, maybe_moment
+from storage.sql import Database, Row, Transaction, insert_rows, maybe_moment
 
 _ANNOUNCEMENT_COLUMNS = (
     "e.id AS entry_id, f.source AS feed_source, f.title AS feed_title, e.title, e.link,"
@@ -134,6 +134,7 @@ class SqlFeedStore:
                     for kind, value in entry.identities
                 ],
             )
+            await _feature(transaction, seen)
 
     async def record_entry(
         self,
@@ -160,6 +161,7 @@ class SqlFeedStore:
             )
             assert row is not None
             entry_id: int = row[0]
+            await _feature(transaction, [(entry_id, entry)])
             await transaction.execute_many(
                 "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
@@ -232,3 +234,15 @@ class SqlFeedStore:
             " WHERE entry_id = ? AND platform = ? AND channel_id = ?",
             (error, entry_id, platform, channel_id),
         )
+
+
+async def _feature(transaction: Transaction, entries: Sequence[tuple[int, FeedEntry]]) -> None:
+    """The links each issue carried, for "already featured" (an issue seen again may carry
+    links it did not before: those are added)."""
+    await insert_rows(
+        transaction,
+        "INSERT INTO featured_links (entry_id, url, link_key)",
+        ("bigint", "text", "text"),
+        [(entry_id, url, key) for entry_id, entry in entries for url, key in entry.featured],
+        "ON CONFLICT DO NOTHING",
+    )

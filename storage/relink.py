@@ -107,6 +107,11 @@ async def _rekey_feed_links(transaction: Transaction, rules: LinkRules) -> None:
         "SELECT feed_id, value, entry_id FROM feed_identities WHERE kind = 'link'"
         " UNION ALL SELECT feed_id, link, id FROM feed_entries WHERE link != ''"
     )
+    featured = await transaction.fetch_all("SELECT entry_id, url FROM featured_links")
+    await transaction.execute_many(
+        "UPDATE featured_links SET link_key = ? WHERE entry_id = ? AND url = ?",
+        [(rules.key(row["url"]), row["entry_id"], row["url"]) for row in featured],
+    )
     await transaction.execute("DELETE FROM feed_identities WHERE kind = 'link'")
     await transaction.execute_many(
         "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, 'link', ?, ?)"

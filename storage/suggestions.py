@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from bot.models import Author, Suggestion
+from bot.models import Author, LinkFacts, Suggestion
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 from storage.sql import Database, Transaction, table_of
@@ -108,19 +108,18 @@ class Asked(NamedTuple):
 
 
 class LinkLookup:
-    """Before suggesting: the live suggestion with that link and the author's count, read for
-    everyone asking at once in one query."""
+    """Before suggesting, for everyone asking at once in one query: the live suggestion with
+    that link, the author's count, the newest issue that featured the link and the latest
+    earlier cycle's suggestion of it."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._batches: Batcher[Asked, tuple[Suggestion | None, int]] = Batcher(
-            self._answer, "link lookup", most=CHUNK
-        )
+        self._batches: Batcher[Asked, LinkFacts] = Batcher(self._answer, "link lookup", most=CHUNK)
 
-    async def ask(self, asked: Asked) -> tuple[Suggestion | None, int]:
+    async def ask(self, asked: Asked) -> LinkFacts:
         return await self._batches.submit(asked)
 
-    async def _answer(self, batch: list[Asked]) -> list[tuple[Suggestion | None, int]]:
+    async def _answer(self, batch: list[Asked]) -> list[LinkFacts]:
         asked, params = table_of(
             self._db.dialect,
             ("bigint", "bigint", "text", "text", "text"),
@@ -130,13 +129,20 @@ class LinkLookup:
             f"WITH asked (n, cycle, key, platform, author) AS ({asked})"
             f" SELECT asked.n, {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
             "  WHERE a.cycle_id = asked.cycle AND a.author_platform = asked.platform"
-            "  AND a.author_id = asked.author AND a.withdrawn_at IS NULL) AS made"
+            "  AND a.author_id = asked.author AND a.withdrawn_at IS NULL) AS made,"
+            " (SELECT f.entry_id FROM featured_links f WHERE f.link_key = asked.key"
+            "  ORDER BY f.entry_id DESC LIMIT 1) AS featured_in,"
+            " (SELECT p.id FROM suggestions p WHERE p.link_key = asked.key"
+            "  AND p.cycle_id < asked.cycle AND p.withdrawn_at IS NULL"
+            "  ORDER BY p.cycle_id DESC LIMIT 1) AS earlier"
             " FROM asked LEFT JOIN suggestions s"
             " ON s.cycle_id = asked.cycle AND s.link_key = asked.key AND s.withdrawn_at IS NULL",
             params,
         )
-        answers: list[tuple[Suggestion | None, int]] = [(None, 0)] * len(batch)
+        answers = [LinkFacts(None, 0)] * len(batch)
         for row in rows:
             found = suggestion_from(row) if row["id"] is not None else None
-            answers[row["n"]] = (found, int(row["made"]))
+            answers[row["n"]] = LinkFacts(
+                found, int(row["made"]), row["featured_in"], row["earlier"]
+            )
         return answers

@@ -17,7 +17,7 @@ from bot.cards import CardService
 from bot.errors import UserFacingError
 from bot.export import csv_text, markdown
 from bot.models import Announcement, Member, VoteChange
-from bot.text import GENERIC_APOLOGY, closed_reply, plural
+from bot.text import GENERIC_APOLOGY, closed_reply, plural, suggested_before
 from bot.watcher import FeedWatcher
 from cogs.console import render
 
@@ -55,7 +55,11 @@ class Console:
                 (("/as <name> [curator]", "act as that member; add 'curator' for a curator"),),
             ),
             "/suggest": _Command(
-                self._suggest, (("/suggest <url> [note]", "suggest a link for the next issue"),)
+                self._suggest,
+                (
+                    ("/suggest <url> [note]", "suggest a link for the next issue"),
+                    ("/suggest anyway <url> [note]", "curators: even if an issue featured it"),
+                ),
             ),
             "/vote": _Command(self._vote, (("/vote <n>", "vote for suggestion #n"),)),
             "/unvote": _Command(self._unvote, (("/unvote <n>", "take back your vote for #n"),)),
@@ -116,13 +120,18 @@ class Console:
 
     async def _suggest(self, rest: str) -> None:
         url, _, note = rest.partition(" ")
+        anyway = url.lower() == "anyway"
+        if anyway:
+            url, _, note = note.partition(" ")
         if not url:
             raise UsageError("Give the link to suggest.")
-        result = await self._ballot.suggest(self.member, url, note)
+        result = await self._ballot.suggest(self.member, url, note, anyway=anyway)
         suggestion = result.suggestion
         self.say(f"Suggested #{suggestion.number}: {suggestion.url}")
         if suggestion.note:
             self.say(f"    {suggestion.note}")
+        if result.before is not None:
+            self.say(suggested_before(result).strip())
 
     async def _vote(self, rest: str) -> None:
         outcome = await self._ballot.vote(self.member, _number(rest))

@@ -54,7 +54,9 @@ class BallotCog(commands.Cog):
 
     @app_commands.command(name="suggest", description="Suggest a link for the next issue")
     @app_commands.describe(
-        url="The link to suggest", note="Why it belongs in the next issue (280 characters at most)"
+        url="The link to suggest",
+        note="Why it belongs in the next issue (280 characters at most)",
+        anyway="Curators: add it even though an earlier issue featured it",
     )
     @app_commands.guild_only()
     async def suggest(
@@ -63,12 +65,17 @@ class BallotCog(commands.Cog):
         # Discord enforces the limits while the member types.
         url: app_commands.Range[str, 1, MAX_URL_LENGTH],
         note: app_commands.Range[str, None, MAX_NOTE_LENGTH] | None = None,
+        anyway: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel_id = self.suggestions_channel_id or interaction.channel_id
         assert channel_id is not None
         reply = await self.cards.suggest(
-            self.curators.member(interaction), url, note or "", channel_id=str(channel_id)
+            self.curators.member(interaction),
+            url,
+            note or "",
+            channel_id=str(channel_id),
+            anyway=anyway,
         )
         await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_PINGS)
 

@@ -49,6 +49,7 @@ def usage(command: str, names: CommandNames) -> str:
         return (
             f"Usage: `{names.suggest} <link> [note]` · `{names.suggest} withdraw <n>` takes your "
             f"suggestion #n back · `{names.suggest} note <n> [text]` rewrites (or removes) its note"
+            f" · curators: `{names.suggest} anyway <link> [note]` even if an issue featured it"
         )
     return ""
 
@@ -72,11 +73,14 @@ class Commands:
         self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        url, note = split_suggestion(command.get("text", ""))
+        text = command.get("text", "").strip()
+        first, _, rest = text.partition(" ")
+        anyway = first.lower() == "anyway"  # curators: a link an issue already featured
+        url, note = split_suggestion(rest if anyway else text)
         if not url:
             raise UsageError("Give the link to suggest.")
         member = await self.people.member(client, command["user_id"], curator_check=True)
-        if url.lower() in ("withdraw", "note"):  # a member's own suggestion, by its number
+        if not anyway and url.lower() in ("withdraw", "note"):  # their own, by its number
             number_text, _, text = note.partition(" ")
             number = positive(number_text, "suggestion number")
             if url.lower() == "withdraw":
@@ -87,7 +91,7 @@ class Commands:
                 reply = await self.cards.edit_note(member, number, text.strip())
         else:
             channel = self.settings.suggestions_channel_id or command["channel_id"]
-            reply = await self.cards.suggest(member, url, note, channel_id=channel)
+            reply = await self.cards.suggest(member, url, note, channel_id=channel, anyway=anyway)
         await respond(text=escape(reply), response_type="ephemeral")
 
     async def shortlist(

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from storage import is_database_url
+from tests.feeds import Item, rss2
 from tests.process import read_until, run_bot, start_bot
 
 
@@ -199,3 +200,27 @@ async def test_members_withdraw_and_rewrite_their_own_suggestions(tmp_path: Path
     assert "Suggested #2: https://example.com/a" in out  # the link was free again
     assert "Withdrew #2" in out
     assert "0 suggestions" in out
+
+
+async def test_a_featured_link_is_refused_and_a_curator_adds_it_anyway(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    item = Item(
+        "Issue #7: Monthly links",
+        "https://news.example.com/issues/7",
+        "nl-7",
+        summary='<p><a href="https://example.org/great-read?utm_medium=email">a read</a></p>',
+    )
+    feed.write_bytes(rss2([item]))
+    result = await run_bot(
+        tmp_path,
+        "/as cora curator\n/poll\n/as alice\n/suggest example.org/great-read\n"
+        "/as cora curator\n/suggest anyway https://example.org/great-read kept\n",
+        {"FEED_URLS": str(feed)},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (
+        "That link was already featured in Issue #7: Monthly links: "
+        "https://news.example.com/issues/7"
+    ) in out
+    assert "Suggested #1: https://example.org/great-read\n    kept" in out

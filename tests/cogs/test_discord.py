@@ -58,9 +58,9 @@ async def test_login_syncs_the_commands_to_the_guild(harness: DiscordHarness) ->
     assert commands["shortlist"]["default_member_permissions"] == MANAGE_GUILD
     assert {o["name"] for o in commands["shortlist"]["options"]} == {"show", "export", "close"}
     suggest_options = {o["name"]: o["required"] for o in commands["suggest"]["options"]}
-    assert suggest_options == {"url": True, "note": False}
+    assert suggest_options == {"url": True, "note": False, "anyway": False}
     limits = {o["name"]: o.get("max_length") for o in commands["suggest"]["options"]}
-    assert limits == {"url": 2048, "note": 280}  # Discord stops the member as they type
+    assert limits == {"url": 2048, "note": 280, "anyway": None}  # Discord stops them typing
 
 
 async def test_members_withdraw_their_suggestion_and_rewrite_its_note(
