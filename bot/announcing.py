@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.ballot import Ballot, Clock, utcnow
-from bot.models import Delivery, IssueRef
+from bot.ballot import Ballot, Clock, require_curator, utcnow
+from bot.models import Credit, Delivery, IssueRef, Member
 from bot.ports import AnnouncementPlatform, FeedStore
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ class Announcer:
             for channel in platform.announce_channels()
         ]
 
+    async def credits(self, member: Member, limit: int = 6) -> list[Credit]:
+        """Curators: who got links into the newest issues (`/shortlist credits`)."""
+        require_curator(member)
+        return await self._store.credits(await self._store.recent_entries(limit))
+
     async def owed(self) -> list[Delivery]:
         """Deliveries not made yet, within the retry window."""
         return await self._store.pending_deliveries(self._clock() - DELIVERY_RETRY_WINDOW)
@@ -57,12 +62,17 @@ class Announcer:
             if not deliveries:
                 return
             cycle = await self._ballot.current_cycle()
+            entries = sorted({delivery.announcement.entry_id for delivery in deliveries})
+            credits = {
+                credit.entry_id: credit.names for credit in await self._store.credits(entries)
+            }
             for delivery in self._ready(deliveries):
-                await self._post(
-                    replace(
-                        delivery, announcement=replace(delivery.announcement, next_cycle=cycle.id)
-                    )
+                announcement = replace(
+                    delivery.announcement,
+                    next_cycle=cycle.id,
+                    credits=credits.get(delivery.announcement.entry_id, ()),
                 )
+                await self._post(replace(delivery, announcement=announcement))
 
     async def _roll_over(self) -> None:
         """Close the ballot once for what was announced: several issues at once close one cycle,

@@ -14,7 +14,7 @@ class UsageError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ShortlistRequest:
-    action: Literal["show", "close", "export", "poll", "feed"] = "show"
+    action: Literal["show", "close", "export", "poll", "feed", "credits"] = "show"
     limit: int | None = None
     cycle: int | None = None
     csv: bool = False  # export as CSV rather than Markdown
@@ -25,6 +25,7 @@ SHORTLIST_FORMS = (
     ("close", "close this cycle's ballot and open the next"),
     ("cycle <n> [limit]", "show an earlier cycle"),
     ("export [n] [csv]", "a cycle's shortlist for the draft: Markdown, or CSV"),
+    ("credits", "who got links into the latest issues"),
     ("poll", "check the newsletter feeds now"),
     ("feed", "how each newsletter feed is doing"),
 )
@@ -38,7 +39,8 @@ def positive(text: str, what: str) -> int:
 
 
 def parse_shortlist(text: str) -> ShortlistRequest:
-    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n] [csv]` | `poll` | `feed`."""
+    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n] [csv]` | `credits` | `poll`
+    | `feed`."""
     args = text.split()
     if len(args) >= 2 and args[0].lower() == "export" and args[-1].lower() == "csv":
         request = parse_shortlist(" ".join(args[:-1]))
@@ -50,6 +52,8 @@ def parse_shortlist(text: str) -> ShortlistRequest:
             return ShortlistRequest("close")
         case ["poll"]:
             return ShortlistRequest("poll")
+        case ["credits"]:
+            return ShortlistRequest("credits")
         case ["feed"] | ["feed", "status"]:
             return ShortlistRequest("feed")
         case ["export"]:

@@ -12,6 +12,7 @@ from bot.models import (
     CardRef,
     Cast,
     Counted,
+    Credit,
     Cycle,
     Delivery,
     FeaturedIssue,
@@ -152,6 +153,13 @@ class FeedStore(Protocol):
         now: datetime,
     ) -> int:
         """Store a newly seen entry; if announced, owe it to each (platform, channel) target."""
+
+    async def credits(self, entry_ids: Sequence[int]) -> list[Credit]:
+        """For each issue (newest first) that closed a cycle: who suggested, in that cycle, the
+        links it carried, in the order of their suggestions."""
+
+    async def recent_entries(self, limit: int) -> list[int]:
+        """The newest issues that closed a cycle, newest first."""
 
     async def unrolled_entries(self) -> list[Announcement]:
         """Announced entries whose cycle rollover has not been done yet."""

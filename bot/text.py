@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.models import Announcement, FeaturedIssue, Rollover, Shortlist, Suggested, Tally
+from bot.models import (
+    Announcement,
+    Credit,
+    FeaturedIssue,
+    Rollover,
+    Shortlist,
+    Suggested,
+    Tally,
+)
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 
@@ -59,6 +67,28 @@ def suggested_before(result: Suggested) -> str:
     )
 
 
+def credits_line(names: Sequence[str]) -> str:
+    """ "Thanks to A, B and C, whose suggestions made it into this issue." (names as given:
+    the caller escapes them for its platform)."""
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    whose = "whose suggestion" if len(names) == 1 else "whose suggestions"
+    return f"Thanks to {listed}, {whose} made it into this issue."
+
+
+def credits_text(credits: Sequence[Credit], escape: Callable[[str], str] = str) -> str:
+    """`/shortlist credits`: one line per recent issue, names escaped for the platform."""
+    if not credits:
+        return "No issue has carried a link from the ballot yet."
+    lines = ["Links from the ballot in the latest issues:"]
+    for credit in credits:
+        when = f" ({day(credit.published)})" if credit.published else ""
+        names = ", ".join(escape(name) for name in credit.names)
+        lines.append(f"• {escape(credit.issue)}{when}: {names}")
+    return "\n".join(lines)
+
+
 def already_featured(issue: FeaturedIssue | None, *, curator: bool) -> str:
     if issue is None:
         text = "That link was already featured in an earlier issue of the newsletter."
@@ -70,14 +100,16 @@ def already_featured(issue: FeaturedIssue | None, *, curator: bool) -> str:
     return text
 
 
-PLACEHOLDERS = ("title", "link", "date", "summary", "feed", "mention")
+PLACEHOLDERS = ("title", "link", "date", "summary", "feed", "mention", "credits")
 
 
 def fill_template(
     template: str, announcement: Announcement, escape: Callable[[str], str], mention: str = ""
 ) -> str:
     """ANNOUNCEMENT_TEMPLATE filled in: the feed's words escaped for the platform, `mention` as
-    the platform writes a ping (or empty)."""
+    the platform writes a ping (or empty). The credits follow on a line of their own unless the
+    template places them with {credits}."""
+    credits = credits_line([escape(name) for name in announcement.credits])
     values = {
         "title": escape(announcement.title),
         "link": announcement.link,
@@ -85,8 +117,12 @@ def fill_template(
         "summary": escape(announcement.summary),
         "feed": escape(announcement.feed_title),
         "mention": mention,
+        "credits": credits,
     }
-    return template.format_map(values).strip()
+    filled = template.format_map(values).strip()
+    if credits and "{credits}" not in template:
+        filled += "\n" + credits
+    return filled
 
 
 def closed_reply(rollover: Rollover, suggestions: int, *, show: str = "") -> str:

@@ -23,13 +23,13 @@ from bot.models import (
     Announcement,
     FeedEntry,
     FeedState,
-    FeedStatus,
     Member,
     ParsedFeed,
     PollResult,
 )
 from bot.new_issues import plan, sort_entries
 from bot.ports import FeedStore
+from bot.status import FeedStatus
 from bot.text import plural
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class FeedWatcher:
     ) -> None:
         self._store = store
         self._fetcher = fetcher
-        self._announcer = announcer
+        self.announcer = announcer  # also how front ends reach the credits
         self._sources = tuple(dict.fromkeys(sources))
         self._interval = timedelta(seconds=poll_seconds)
         self._alert_after = alert_after
@@ -124,12 +124,12 @@ class FeedWatcher:
             results = [await self._check(source, manual=True) for source in self._sources]
         finally:
             self._lock.release()
-        await self._announcer.deliver()  # including work a crash or a failed post left over
+        await self.announcer.deliver()  # including work a crash or a failed post left over
         return results
 
     async def status(self, member: Member) -> list[FeedStatus]:
         require_curator(member)
-        pending = await self._announcer.owed()
+        pending = await self.announcer.owed()
         statuses = []
         for source in self._sources:
             schedule = self._schedule[source]
@@ -161,7 +161,7 @@ class FeedWatcher:
         try:
             async with self._lock:
                 await self._check(source, manual=False)
-            await self._announcer.deliver()
+            await self.announcer.deliver()
         except Exception:
             log.exception("Polling %s failed unexpectedly", source)
             self._schedule[source].next_check = self._clock() + self._interval
@@ -190,7 +190,7 @@ class FeedWatcher:
         if feed.failures or feed.disabled_at:
             await self._store.clear_failures(feed.id, now)
             if feed.alerted or feed.disabled_at:
-                await self._announcer.alert_curators(f"The feed {source} is working again.")
+                await self.announcer.alert_curators(f"The feed {source} is working again.")
         if parsed is None:
             if fetched.moved_to and fetched.moved_to != feed.fetch_url:
                 await self._save(feed, fetched, feed.title)
@@ -236,7 +236,7 @@ class FeedWatcher:
         now = self._clock()
         for entry in decided.silent:
             await self._store.record_entry(feed.id, entry, announced=False, targets=(), now=now)
-        targets = self._announcer.targets()
+        targets = self.announcer.targets()
         announced = []
         for entry in decided.announce:
             entry_id = await self._store.record_entry(
@@ -266,7 +266,7 @@ class FeedWatcher:
             error,
         )
         if state.failures >= self._alert_after and not state.alerted:
-            await self._announcer.alert_curators(
+            await self.announcer.alert_curators(
                 f"The feed {feed.source} has failed {state.failures} checks in a row: {error}. "
                 "I'll keep trying; /feed status shows the details."
             )
@@ -279,7 +279,7 @@ class FeedWatcher:
         if feed.disabled_at is None:
             await self._store.set_disabled(feed.id, now)
             log.error("Feed %s is gone (HTTP 410); disabled", feed.source)
-            await self._announcer.alert_curators(
+            await self.announcer.alert_curators(
                 f"The feed {feed.source} answered 410 Gone, so I've stopped checking it. "
                 "Update FEED_URLS, or run /poll to try it again."
             )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from bot.models import Announcement, Delivery, FeedEntry, FeedState
-from storage.sql import Database, Row, Transaction, insert_rows, maybe_moment
+from bot.models import Announcement, Credit, Delivery, FeedEntry, FeedState
+from storage.sql import Database, Row, Transaction, insert_rows, maybe_moment, one_of
 
 _ANNOUNCEMENT_COLUMNS = (
     "e.id AS entry_id, f.source AS feed_source, f.title AS feed_title, e.title, e.link,"
@@ -174,6 +174,37 @@ class SqlFeedStore:
                     [(entry_id, platform, channel, now) for platform, channel in targets],
                 )
         return entry_id
+
+    async def credits(self, entry_ids: Sequence[int]) -> list[Credit]:
+        if not entry_ids:
+            return []
+        among, params = one_of(self._db.dialect, "e.id", "bigint", list(entry_ids))
+        rows = await self._db.fetch_all(
+            "SELECT e.id, e.title, e.link, e.published_at, s.author_name, MIN(s.number) AS first"
+            " FROM feed_entries e JOIN cycles y ON y.issue_link = e.link AND e.link != ''"
+            " JOIN featured_links f ON f.entry_id = e.id"
+            " JOIN suggestions s ON s.cycle_id = y.id AND s.link_key = f.link_key"
+            f" AND s.withdrawn_at IS NULL WHERE {among}"
+            " GROUP BY e.id, e.title, e.link, e.published_at, s.author_platform, s.author_id,"
+            " s.author_name ORDER BY e.id DESC, first",
+            params,
+        )
+        credits: dict[int, Credit] = {}
+        for row in rows:
+            known = credits.get(row["id"])
+            names = (*known.names, row["author_name"]) if known else (row["author_name"],)
+            credits[row["id"]] = Credit(
+                row["id"], row["title"], row["link"], maybe_moment(row["published_at"]), names
+            )
+        return list(credits.values())
+
+    async def recent_entries(self, limit: int) -> list[int]:
+        rows = await self._db.fetch_all(
+            "SELECT e.id FROM feed_entries e JOIN cycles y ON y.issue_link = e.link"
+            " WHERE e.link != '' ORDER BY e.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [row[0] for row in rows]
 
     async def unrolled_entries(self) -> list[Announcement]:
         rows = await self._db.fetch_all(

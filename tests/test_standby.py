@@ -141,17 +141,20 @@ async def test_a_waiting_standby_stops_at_once(postgres_url: str, tmp_path: Path
     active, standby = tmp_path / "a", tmp_path / "b"
     active.mkdir()
     standby.mkdir()
-    first = await start_bot(active, environ)
-    second = await start_bot(standby, environ)
+    processes: list[asyncio.subprocess.Process] = []
     try:
+        first = await start_bot(active, environ)
+        processes.append(first)
         assert first.stdout is not None
+        await read_until(first.stdout, "console mode")  # active before the second starts
+        second = await start_bot(standby, environ)
+        processes.append(second)
         assert second.stderr is not None
-        await read_until(first.stdout, "console mode")
         await read_until(second.stderr, "Standing by")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 5) == 0
     finally:
-        for process in (first, second):
+        for process in processes:
             if process.returncode is None:
                 process.kill()
                 await process.wait()

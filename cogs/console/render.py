@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.models import Announcement, FeedStatus, Shortlist, Tally
-from bot.text import cycle_title, day, moment, plural, votes_label
+from bot.models import Announcement, Shortlist, Tally
+from bot.status import FeedStatus
+from bot.text import credits_line, cycle_title, day, moment, plural, votes_label
 
 
 def tally_line(tally: Tally) -> str:
@@ -18,6 +19,8 @@ def announcement(item: Announcement) -> str:
         lines.append(f"  Published {day(item.published)}")
     if item.summary:
         lines.append(f"  {item.summary}")
+    if item.credits:
+        lines.append(f"  {credits_line(item.credits)}")
     lines.append("  Suggestions for the next issue are open: /suggest <url> [note]")
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""/poll and /feed status on Discord."""
+"""/poll, /feed status and /feed credits on Discord."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.text import credits_text
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.members import Curators
-from cogs.discord_bot.render import NO_PINGS, poll_text, status_embed
+from cogs.discord_bot.render import NO_PINGS, escape, poll_text, status_embed
 
 
 class FeedCog(commands.Cog):
@@ -40,3 +41,11 @@ class FeedCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         statuses = await self.watcher.status(self.curators.member(interaction))
         await interaction.followup.send(embed=status_embed(statuses), ephemeral=True)
+
+    @feed.command(name="credits", description="Who got links into the latest issues")
+    async def credits(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        credits = await self.watcher.announcer.credits(self.curators.member(interaction))
+        await interaction.followup.send(
+            credits_text(credits, escape), ephemeral=True, allowed_mentions=NO_PINGS
+        )

@@ -6,8 +6,9 @@ from datetime import datetime
 
 import discord
 
-from bot.models import Announcement, Author, FeedStatus, PollResult, Shortlist, Tally
-from bot.text import cycle_title, day, plural, votes_with_split
+from bot.models import Announcement, Author, PollResult, Shortlist, Tally
+from bot.status import FeedStatus
+from bot.text import credits_line, cycle_title, day, plural, votes_with_split
 
 PLATFORM = "discord"
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -96,6 +97,9 @@ def announcement_embed(announcement: Announcement) -> discord.Embed:
         embed.set_author(name=cut(announcement.feed_title, 256))
     if announcement.published:
         embed.add_field(name="Published", value=day(announcement.published), inline=True)
+    if announcement.credits:
+        thanks = credits_line([escape(name) for name in announcement.credits])
+        embed.add_field(name="From the ballot", value=cut(thanks, 1024), inline=False)
     embed.add_field(
         name="Next issue",
         value="Suggestions are open: use `/suggest` to propose a link, and vote on the cards.",

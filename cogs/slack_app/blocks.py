@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Announcement, Author, FeedStatus, PollResult, Shortlist, Tally
+from bot.models import Announcement, Author, PollResult, Shortlist, Tally
 from bot.settings import SlackSettings
-from bot.text import cycle_title, day, moment, plural, votes_label, votes_with_split
+from bot.status import FeedStatus
+from bot.text import credits_line, cycle_title, day, moment, plural, votes_label, votes_with_split
 
 PLATFORM = "slack"
 Block = dict[str, Any]
@@ -109,6 +110,8 @@ def announcement(
         context.append(f"published {day(item.published)}")
     if context:
         blocks.append(_context(" · ".join(context)))
+    if item.credits:
+        blocks.append(_mrkdwn(credits_line([escape(name) for name in item.credits])))
     blocks.append(
         _mrkdwn(
             f"Suggestions for the next issue are open: `{command} &lt;link&gt; [note]`, "

@@ -9,8 +9,9 @@ from pathlib import Path
 import discord
 
 from bot import export
-from bot.models import Author, Cycle, IssueRef, Shortlist, Suggestion, Tally
-from cogs.discord_bot.render import card_embed
+from bot.models import Announcement, Author, Cycle, IssueRef, Shortlist, Suggestion, Tally
+from bot.text import fill_template
+from cogs.discord_bot.render import announcement_embed, card_embed
 from cogs.slack_app import blocks
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -66,3 +67,31 @@ def test_a_page_title_pings_nobody_on_slack() -> None:
     _, card = blocks.card(tally, "+1")
     text = card[0]["text"]["text"]
     assert "<https://example.com/x|&lt;!channel&gt; &amp; &lt;@U1&gt;>" in text
+
+
+ANNOUNCED = Announcement(
+    7,
+    "https://n.example.com/feed",
+    "ML Monthly",
+    "Issue #2",
+    "https://n.example.com/2",
+    WHEN,
+    "Ten links.",
+    credits=("Alice", "@everyone", "<!channel>"),
+)
+
+
+def test_credits_thank_submitters_by_name_and_ping_nobody() -> None:
+    embed = announcement_embed(ANNOUNCED)
+    [thanks] = [field.value for field in embed.fields if field.name == "From the ballot"]
+    assert thanks == (
+        "Thanks to Alice, @\u200beveryone and <!channel>, whose suggestions made it into this "
+        "issue."
+    )
+    _, announced = blocks.announcement(ANNOUNCED)
+    text = "\n".join(str(block) for block in announced)
+    assert "Thanks to Alice, @everyone and &lt;!channel&gt;, whose suggestions" in text
+    filled = fill_template("{title} is out", ANNOUNCED, str)
+    assert filled.endswith(
+        "\nThanks to Alice, @everyone and <!channel>, whose suggestions made it into this issue."
+    )

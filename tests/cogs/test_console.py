@@ -224,3 +224,44 @@ async def test_a_featured_link_is_refused_and_a_curator_adds_it_anyway(tmp_path:
         "https://news.example.com/issues/7"
     ) in out
     assert "Suggested #1: https://example.org/great-read\n    kept" in out
+
+
+async def test_submitters_are_credited_when_their_link_ships(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss2([Item("Issue #1: Monthly links", "https://n.example.com/1", "nl-1")]))
+    process = await start_bot(tmp_path, {"FEED_URLS": str(feed)})
+    assert process.stdin is not None
+    assert process.stdout is not None
+
+    async def say(lines: str, until: str) -> str:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(lines.encode())
+        await process.stdin.drain()
+        return await read_until(process.stdout, until)
+
+    try:
+        await say("/as cora curator\n/poll\n", "Checked 1 feed")
+        await say("/as alice\n/suggest https://example.org/x?utm_source=a\n", "Suggested #1")
+        await say("/as bob\n/suggest https://example.org/y\n", "Suggested #2")
+        await say("/as @everyone\n/suggest https://example.org/z\n", "Suggested #3")
+        carried = "".join(
+            f'<a href="https://example.org/{path}">{path}</a>' for path in ("x", "z", "elsewhere")
+        )
+        issue_two = Item(
+            "Issue #2: Monthly links", "https://n.example.com/2", "nl-2", None, carried
+        )
+        feed.write_bytes(
+            rss2([issue_two, Item("Issue #1: Monthly links", "https://n.example.com/1", "nl-1")])
+        )
+        announced = await say("/as cora curator\n/poll\n", "Checked 1 feed")
+        credits = await say("/shortlist credits\n", "Issue #2")
+    finally:
+        process.stdin.close()
+        await process.wait()
+    assert "New issue: Issue #2: Monthly links" in announced
+    assert "Thanks to alice and @everyone, whose suggestions made it into this issue." in announced
+    assert (
+        "Links from the ballot in the latest issues:\n• Issue #2: Monthly links: alice, @everyone"
+        in credits
+    )
