@@ -23,6 +23,7 @@ TABLES = (
     ("cards", "platform, channel_id, message_id"),
     ("feeds", "id"),
     ("feed_entries", "id"),
+    ("featured_links", "entry_id, url"),
     ("feed_identities", "feed_id, kind, value"),
     ("deliveries", "entry_id, platform, channel_id"),
     ("meta", "name"),

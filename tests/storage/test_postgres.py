@@ -123,7 +123,8 @@ async def populate(location: str | Path) -> None:
         )
         link = "https://news.example.com/1"
         identities = (("key", "1"), ("link", "//news.example.com/1"), ("title", "issue 1"))
-        entry = FeedEntry("1", "Issue 1", link, now, "Ten links", identities)
+        featured = (("https://example.com/a", "//example.com/a"),)
+        entry = FeedEntry("1", "Issue 1", link, now, "Ten links", identities, featured)
         targets = [("discord", "7"), ("slack", "C1")]
         entry_id = await feeds.record_entry(
             feed.id, entry, announced=True, targets=targets, now=now
@@ -144,6 +145,7 @@ async def dump(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
             "feeds",
             "feed_entries",
             "feed_identities",
+            "featured_links",
             "deliveries",
             "meta",
         )
@@ -167,6 +169,7 @@ async def test_copy_data_round_trips_sqlite_postgres_sqlite(
     assert copied["votes"] == 3
     assert copied["suggestions"] == 2
     assert copied["deliveries"] == 2
+    assert copied["featured_links"] == 1
     await copy_data(postgres_url, back)
     assert await dump(back) == await dump(original)
     async with built(settings_on(postgres_url)) as app:  # the copy runs, ids carry on
