@@ -142,7 +142,7 @@ class PageFetcher:
                     continue
                 if response.status != 200 or response.content_type not in HTML_TYPES:
                     return None
-                body = await response.content.read(MAX_BYTES)
+                body = await _head_of(response)
                 charset = response.charset or "utf-8"
             return await asyncio.to_thread(parse_page, body.decode(charset, "replace"))
         return None
@@ -156,6 +156,16 @@ class PageFetcher:
         except ValueError:
             return  # a name: the resolver checks what it resolves to
         check_address(parts.hostname, self._allowed)
+
+
+async def _head_of(response: aiohttp.ClientResponse) -> bytes:
+    """The page up to the end of its <head> (all a preview needs), at most MAX_BYTES."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) >= MAX_BYTES or b"</head>" in body[-len(chunk) - 7 :].lower():
+            break
+    return bytes(body[:MAX_BYTES])
 
 
 class _HeadReader(HTMLParser):

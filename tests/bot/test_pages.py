@@ -85,6 +85,7 @@ def site() -> web.Application:
         "/article": page(ARTICLE),
         "/plain-title": page("<html><head><title> Just  a title </title></head>"),
         "/mentions": page(MENTIONS),
+        "/long-head": page("<html><head>" + "<!-- padding -->" * 20_000 + "<title>Found</title>"),
         "/huge": page("<html><head>" + "<!-- padding -->" * 80_000 + "<title>Too far</title>"),
         "/paper.pdf": pdf,
         "/missing": missing,
@@ -127,6 +128,7 @@ async def test_a_page_gives_its_open_graph_title_and_description(
     assert page == Page("Attention Is All You Need, Again", "A re-read of the transformer paper.")
     assert await fetcher.page(f"{local_site}/plain-title") == Page("Just a title", "")
     assert await fetcher.page(f"{local_site}/to-article") == page  # a redirect, followed
+    assert await fetcher.page(f"{local_site}/long-head") == Page("Found", "")  # 320 kB in
 
 
 @pytest.mark.parametrize(
