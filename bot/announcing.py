@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.ballot import Ballot, Clock, require_curator, utcnow
+from bot.ballot import Ballot
+from bot.basics import Clock, require_curator, utcnow
 from bot.models import Credit, Delivery, IssueRef, Member
 from bot.ports import AnnouncementPlatform, FeedStore
 

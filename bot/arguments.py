@@ -14,10 +14,11 @@ class UsageError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ShortlistRequest:
-    action: Literal["show", "close", "export", "poll", "feed", "credits"] = "show"
+    action: Literal["show", "close", "export", "poll", "feed", "credits", "why"] = "show"
     limit: int | None = None
     cycle: int | None = None
     csv: bool = False  # export as CSV rather than Markdown
+    number: int | None = None  # the suggestion `why` is about
 
 
 SHORTLIST_FORMS = (
@@ -25,6 +26,7 @@ SHORTLIST_FORMS = (
     ("close", "close this cycle's ballot and open the next"),
     ("cycle <n> [limit]", "show an earlier cycle"),
     ("export [n] [csv]", "a cycle's shortlist for the draft: Markdown, or CSV"),
+    ("why <n> [cycle]", "how suggestion #n came to its count"),
     ("credits", "who got links into the latest issues"),
     ("poll", "check the newsletter feeds now"),
     ("feed", "how each newsletter feed is doing"),
@@ -39,8 +41,8 @@ def positive(text: str, what: str) -> int:
 
 
 def parse_shortlist(text: str) -> ShortlistRequest:
-    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n] [csv]` | `credits` | `poll`
-    | `feed`."""
+    """`` | `<limit>` | `close` | `cycle <n> [limit]` | `export [n] [csv]` | `why <n>` |
+    `credits` | `poll` | `feed`."""
     args = text.split()
     if len(args) >= 2 and args[0].lower() == "export" and args[-1].lower() == "csv":
         request = parse_shortlist(" ".join(args[:-1]))
@@ -54,6 +56,11 @@ def parse_shortlist(text: str) -> ShortlistRequest:
             return ShortlistRequest("poll")
         case ["credits"]:
             return ShortlistRequest("credits")
+        case ["why", _]:
+            return ShortlistRequest("why", number=positive(args[1], "suggestion number"))
+        case ["why", _, _]:
+            number = positive(args[1], "suggestion number")
+            return ShortlistRequest("why", number=number, cycle=positive(args[2], "cycle"))
         case ["feed"] | ["feed", "status"]:
             return ShortlistRequest("feed")
         case ["export"]:

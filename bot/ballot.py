@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import TypeVar
 
+from bot.basics import Clock, notify, require_curator, utcnow
 from bot.errors import (
     AlreadyFeatured,
     DuplicateSuggestion,
-    NotCurator,
     SelfVote,
     SuggestionLimitReached,
     UnknownCycle,
@@ -31,6 +29,7 @@ from bot.models import (
     Tally,
     VoteChange,
     VoteOutcome,
+    Why,
 )
 from bot.notes import clean_note
 from bot.ports import BallotStore
@@ -40,15 +39,9 @@ from bot.urls import Link, parse_link
 log = logging.getLogger(__name__)
 
 
-Clock = Callable[[], datetime]
 TallyListener = Callable[[Tally], Awaitable[None]]
 RolloverListener = Callable[[Rollover], Awaitable[None]]
 SuggestionListener = Callable[[Suggestion], Awaitable[None]]
-_Event = TypeVar("_Event")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Ballot:
@@ -123,7 +116,7 @@ class Ballot:
         log.info(
             "Suggestion #%d %s by %s:%s", suggestion.number, link.url, member.platform, member.id
         )
-        await _notify(self._suggestion_listeners, suggestion)
+        await notify(self._suggestion_listeners, suggestion)
         earlier = facts.earlier and await self._store.suggestion(facts.earlier)
         before = await self._store.tally(earlier.id) if earlier else None
         return Suggested(suggestion, is_new=True, before=before)
@@ -217,6 +210,17 @@ class Ballot:
             cycle = found
         return await self._ranked(cycle, None if limit is None else max(limit, 0))
 
+    async def why(self, member: Member, number: int, cycle_id: int | None = None) -> Why:
+        """Curators: how suggestion #`number` (of the open cycle, or `cycle_id`) came to its
+        count."""
+        require_curator(member)
+        if cycle_id is None:
+            return await self._store.why((await self.suggestion(number)).id)
+        found = await self._store.suggestion_by_number(cycle_id, number)
+        if found is None:
+            raise UnknownSuggestion(f"There's no suggestion #{number} in cycle {cycle_id}.")
+        return await self._store.why(found.id)
+
     async def standings(self, limit: int) -> Shortlist:
         """The open cycle's top `limit`, for everyone to see (the weekly digest)."""
         return await self._ranked(await self.current_cycle(), limit)
@@ -242,7 +246,7 @@ class Ballot:
         result = await self._store.rollover(cycle.id, issue, self._clock())
         self._open = result.opened
         log.info("Cycle %d closed, cycle %d open", result.closed.id, result.opened.id)
-        await _notify(self._rollover_listeners, result)
+        await notify(self._rollover_listeners, result)
         return result
 
     async def suggestion(self, number: int) -> Suggestion:
@@ -264,11 +268,10 @@ class Ballot:
         return outcome
 
     async def _cast(self, member: Member, cast: Cast) -> VoteOutcome | None:
-        """Bots never count; nobody can vote for their own suggestion."""
-        if member.is_bot:
-            return None
-        counted = await self._store.count(cast, self._clock())
-        if counted.tally is None:
+        """Bots never count; nobody can vote for their own suggestion. (Both are noted, with
+        votes cast after a cycle closed, for `why`.)"""
+        counted = await self._store.count(cast._replace(bot=member.is_bot), self._clock())
+        if counted.tally is None or member.is_bot:
             return None
         if counted.own:
             raise SelfVote("You can't vote for your own suggestion.")
@@ -281,18 +284,4 @@ class Ballot:
         return VoteOutcome(change, counted.tally)
 
     async def _tally_changed(self, tally: Tally) -> None:
-        await _notify(self._tally_listeners, tally)
-
-
-async def _notify(listeners: Iterable[Callable[[_Event], Awaitable[None]]], event: _Event) -> None:
-    """A failing listener (a card edit, say) must not undo or hide the change it heard of."""
-    for listener in listeners:
-        try:
-            await listener(event)
-        except Exception:
-            log.exception("Listener %r failed on %r", listener, event)
-
-
-def require_curator(member: Member) -> None:
-    if not member.is_curator:
-        raise NotCurator("Only curators can do that.")
+        await notify(self._tally_listeners, tally)

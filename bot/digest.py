@@ -9,7 +9,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.ballot import Ballot, Clock, utcnow
+from bot.ballot import Ballot
+from bot.basics import Clock, utcnow
 from bot.ports import BotState, DigestPlatform
 
 log = logging.getLogger(__name__)

@@ -82,6 +82,15 @@ class LinkFacts(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Why:
+    """Why a suggestion stands where it does (`/shortlist why <n>`)."""
+
+    tally: Tally
+    merged: tuple[Suggestion, ...]  # submissions of the same link merged into it
+    uncounted: tuple[tuple[str, str, int], ...]  # (reason, platform, how many) that did not count
+
+
+@dataclass(frozen=True, slots=True)
 class Credit:
     """The members whose suggestions made it into one issue."""
 
@@ -157,6 +166,7 @@ class Cast(NamedTuple):
     add: bool
     card: CardRef | None = None
     suggestion_id: int | None = None
+    bot: bool = False  # never counted; noted as a vote that did not count
 
 
 class Counted(NamedTuple):

@@ -25,6 +25,7 @@ from bot.models import (
     Shortlist,
     Suggestion,
     Tally,
+    Why,
 )
 
 
@@ -83,6 +84,9 @@ class BallotStore(Protocol):
         """The live suggestion `card` belongs to, if its cycle is still open."""
 
     async def has_card(self, suggestion_id: int, platform: str) -> bool: ...
+
+    async def why(self, suggestion_id: int) -> Why:
+        """Its votes, the submissions merged into it, and the reactions that did not count."""
 
 
 class CardStore(Protocol):

@@ -13,6 +13,7 @@ from bot.models import (
     Shortlist,
     Suggested,
     Tally,
+    Why,
 )
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
@@ -86,6 +87,37 @@ def credits_text(credits: Sequence[Credit], escape: Callable[[str], str] = str) 
         when = f" ({day(credit.published)})" if credit.published else ""
         names = ", ".join(escape(name) for name in credit.names)
         lines.append(f"• {escape(credit.issue)}{when}: {names}")
+    return "\n".join(lines)
+
+
+REASONS = {
+    "self": "by its author",
+    "bot": "by a bot",
+    "closed": "after its cycle closed",
+    "withdrawn": "after it was withdrawn",
+}
+
+
+def why_text(why: Why, escape: Callable[[str], str] = str) -> str:
+    """`/shortlist why <n>`: the count by platform, what was merged in, what did not count."""
+    suggestion = why.tally.suggestion
+    lines = [f"#{suggestion.number} {escape(suggestion.label)}: {votes_with_split(why.tally)}"]
+    if why.merged:
+        merged = "; ".join(
+            f"#{other.number} {escape(other.url)} (suggested by {escape(other.author.name)})"
+            for other in why.merged
+        )
+        lines.append(f"Merged into it (the same link): {merged}")
+    else:
+        lines.append("No other submission was merged into it.")
+    if why.uncounted:
+        parts = [
+            f"{count} {REASONS.get(reason, reason)} ({platform})"
+            for reason, platform, count in why.uncounted
+        ]
+        lines.append("Reactions that did not count: " + "; ".join(parts))
+    else:
+        lines.append("Every reaction on its cards counted.")
     return "\n".join(lines)
 
 

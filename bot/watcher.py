@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.announcing import Announcer
-from bot.ballot import Clock, require_curator, utcnow
+from bot.basics import Clock, require_curator, utcnow
 from bot.errors import UserFacingError
 from bot.feeds import NotAFeed, parse_feed
 from bot.fetching import FeedFetcher, FeedGone, Fetched, FetchError

@@ -18,6 +18,7 @@ from bot.models import (
     Rollover,
     Suggestion,
     Tally,
+    Why,
 )
 from storage.mirror import CycleMirror
 from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
@@ -220,6 +221,23 @@ class SqlBallotStore:
             (card.platform, card.channel_id, card.message_id),
         )
         return suggestion_from(row) if row is not None else None
+
+    async def why(self, suggestion_id: int) -> Why:
+        merged = await self._db.fetch_all(
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s WHERE s.merged_into = ?"
+            " ORDER BY s.number",
+            (suggestion_id,),
+        )
+        uncounted = await self._db.fetch_all(
+            "SELECT reason, platform, COUNT(*) FROM uncounted_votes WHERE suggestion_id = ?"
+            " GROUP BY reason, platform ORDER BY reason, platform",
+            (suggestion_id,),
+        )
+        return Why(
+            await self.tally(suggestion_id),
+            tuple(suggestion_from(row) for row in merged),
+            tuple((row[0], row[1], int(row[2])) for row in uncounted),
+        )
 
     async def has_card(self, suggestion_id: int, platform: str) -> bool:
         row = await self._db.fetch_one(

@@ -20,6 +20,7 @@ TABLES = (
     ("cycles", "id"),
     ("suggestions", "id"),
     ("votes", "suggestion_id, platform, voter_id"),
+    ("uncounted_votes", "suggestion_id, platform, voter_id, reason"),
     ("cards", "platform, channel_id, message_id"),
     ("feeds", "id"),
     ("feed_entries", "id"),

@@ -55,8 +55,14 @@ class VoteWriter:
             outcomes: list[tuple[Suggestion | None, bool, bool]] = []
             adds: set[_Key] = set()
             removes: set[_Key] = set()
+            uncounted: set[tuple[int, str, str, str]] = set()  # (suggestion, platform, voter, why)
+            late: list[Cast] = []  # on a card whose suggestion is not live in the open cycle
             for cast, suggestion in zip(casts, suggestions, strict=True):
-                if suggestion is None:
+                if suggestion is None or cast.bot:
+                    if suggestion is not None and cast.add:
+                        uncounted.add((suggestion.id, cast.platform, cast.voter_id, "bot"))
+                    elif cast.card is not None and cast.add:
+                        late.append(cast)
                     outcomes.append((None, False, False))
                     continue
                 key = (suggestion.id, cast.platform, cast.voter_id)
@@ -64,6 +70,7 @@ class VoteWriter:
                     suggestion.author.id == cast.voter_id
                 )
                 if cast.add and own:
+                    uncounted.add((*key, "self"))
                     outcomes.append((suggestion, False, True))
                     continue
                 changed = (key not in voted) if cast.add else (key in voted)
@@ -82,6 +89,15 @@ class VoteWriter:
                 "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)",
                 VOTE_KINDS,
                 [(*key, now) for key in sorted(adds)],
+                "ON CONFLICT DO NOTHING",
+            )
+            uncounted |= await _late(transaction, late)
+            await insert_rows(
+                transaction,
+                "INSERT INTO uncounted_votes (suggestion_id, platform, voter_id, reason,"
+                " created_at)",
+                (*VOTE_KINDS[:3], "text", "timestamptz"),
+                [(*row, now) for row in sorted(uncounted)],
                 "ON CONFLICT DO NOTHING",
             )
             tallies = await _tallies(transaction, {s.id for s, _, _ in outcomes if s})
@@ -126,6 +142,35 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
         by_card.get(cast.card) if cast.card is not None else by_id.get(cast.suggestion_id or 0)
         for cast in casts
     ]
+
+
+async def _late(transaction: Transaction, casts: Sequence[Cast]) -> set[tuple[int, str, str, str]]:
+    """Reactions on cards of a closed cycle or of a withdrawn suggestion, with which it was."""
+    if not casts:
+        return set()
+    cards = sorted(
+        {(c.card.platform, c.card.channel_id, c.card.message_id) for c in casts if c.card}
+    )
+    wanted, params = table_of(transaction.dialect, ("text", "text", "text"), cards)
+    rows = await transaction.fetch_all(
+        "SELECT c.platform, c.channel_id, c.message_id, s.id, y.closed_at"
+        " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
+        " JOIN cycles y ON y.id = s.cycle_id"
+        f" WHERE (c.platform, c.channel_id, c.message_id) IN ({wanted})",
+        params,
+    )
+    found = {
+        (row[0], row[1], row[2]): (row[3], "closed" if row[4] is not None else "withdrawn")
+        for row in rows
+    }
+    late = set()
+    for cast in casts:
+        assert cast.card is not None
+        where = (cast.card.platform, cast.card.channel_id, cast.card.message_id)
+        if where in found:
+            suggestion_id, why = found[where]
+            late.add((suggestion_id, cast.platform, cast.voter_id, why))
+    return late
 
 
 async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:

@@ -17,7 +17,14 @@ from bot.cards import CardService
 from bot.errors import UserFacingError
 from bot.export import csv_text, markdown
 from bot.models import Announcement, Member, VoteChange
-from bot.text import GENERIC_APOLOGY, closed_reply, credits_text, plural, suggested_before
+from bot.text import (
+    GENERIC_APOLOGY,
+    closed_reply,
+    credits_text,
+    plural,
+    suggested_before,
+    why_text,
+)
 from bot.watcher import FeedWatcher
 from cogs.console import render
 
@@ -161,6 +168,10 @@ class Console:
             return
         if request.action == "feed":
             await self._feed("status")
+            return
+        if request.action == "why":
+            assert request.number is not None
+            self.say(why_text(await self._ballot.why(self.member, request.number, request.cycle)))
             return
         if request.action == "credits":
             self.say(credits_text(await self._require_watcher().announcer.credits(self.member)))

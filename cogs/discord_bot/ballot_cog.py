@@ -15,10 +15,10 @@ from bot.cards import CardService
 from bot.errors import SelfVote
 from bot.models import CardRef, Member
 from bot.notes import MAX_NOTE_LENGTH
-from bot.text import closed_reply
+from bot.text import closed_reply, why_text
 from bot.urls import MAX_URL_LENGTH
 from cogs.discord_bot.members import Curators, reactor
-from cogs.discord_bot.render import NO_PINGS, PLATFORM, shortlist_embed
+from cogs.discord_bot.render import NO_PINGS, PLATFORM, escape, shortlist_embed
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +210,23 @@ class BallotCog(commands.Cog):
             f"Shortlist of cycle {shortlist.cycle.id}, {shortlist.total} suggestions:",
             file=_file(text, export.filename(shortlist, format)),
             ephemeral=True,
+        )
+
+    @shortlist.command(name="why", description="How one suggestion came to its count")
+    @app_commands.describe(
+        number="The suggestion's number (#n on its card)",
+        cycle="An earlier cycle's number (default: the open one)",
+    )
+    async def shortlist_why(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1],
+        cycle: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        why = await self.ballot.why(self.curators.member(interaction), number, cycle)
+        await interaction.followup.send(
+            why_text(why, escape), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @shortlist.command(name="close", description="Close this cycle's ballot and open the next")

@@ -17,7 +17,7 @@ from bot.cards import CardService
 from bot.errors import UserFacingError
 from bot.models import Shortlist
 from bot.settings import CommandNames, SlackSettings
-from bot.text import closed_reply, credits_text
+from bot.text import closed_reply, credits_text, why_text
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import escape
@@ -108,6 +108,11 @@ class Commands:
             statuses = await self._require_watcher().status(member)
             text, status_blocks = blocks.feed_status(statuses, self.settings.commands.shortlist)
             await respond(text=text, blocks=status_blocks, response_type="ephemeral")
+            return
+        if request.action == "why":
+            assert request.number is not None
+            why = await self.ballot.why(member, request.number, request.cycle)
+            await respond(text=why_text(why, escape), response_type="ephemeral")
             return
         if request.action == "credits":
             credits = await self._require_watcher().announcer.credits(member)

@@ -17,10 +17,13 @@ from bot.errors import (
     CardRefused,
     DuplicateSuggestion,
     InvalidNote,
+    NotCurator,
     NotYours,
+    SelfVote,
     UnknownSuggestion,
 )
 from bot.models import CardRef, Member, Tally
+from bot.text import why_text
 
 AUTHOR = Member("chat", "author", "Author")
 CURATOR = Member("chat", "cur", "Cur", is_curator=True)
@@ -220,3 +223,33 @@ async def test_editing_a_note_updates_the_card_and_the_shortlist(
         await app.cards.edit_note(AUTHOR, 1, "evil \u202e text")
     assert (await ballot.suggestion(1)).note == "Worth a read"
     assert await app.cards.edit_note(CURATOR, 1, "") == "Removed the note of #1."
+
+
+async def test_why_shows_the_count_by_platform_and_the_reactions_that_did_not_count(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    await ballot.vote_on_card(card, MEMBER)
+    with pytest.raises(SelfVote):
+        await ballot.vote_on_card(card, AUTHOR)
+    assert await ballot.vote_on_card(card, Member("chat", "b0t", "Helper", is_bot=True)) is None
+    await ballot.vote_on_card(CardRef("chat", "ideas", "not-a-card"), MEMBER)  # no card: ignored
+    why = await ballot.why(CURATOR, 1)
+    assert why.tally.votes == 1
+    assert why.merged == ()
+    assert why.uncounted == (("bot", "chat", 1), ("self", "chat", 1))
+    assert why_text(why).splitlines() == [
+        "#1 https://example.com/a: 1 vote",
+        "No other submission was merged into it.",
+        "Reactions that did not count: 1 by a bot (chat); 1 by its author (chat)",
+    ]
+
+    rollover = await ballot.close_cycle(CURATOR)
+    assert await ballot.vote_on_card(card, Member("chat", "late", "Late")) is None
+    after = await ballot.why(CURATOR, 1, rollover.closed.id)
+    assert ("closed", "chat", 1) in after.uncounted
+    assert after.tally.votes == 1  # unchanged
+    with pytest.raises(NotCurator):
+        await ballot.why(MEMBER, 1, rollover.closed.id)
+    with pytest.raises(UnknownSuggestion):
+        await ballot.why(CURATOR, 1)  # the open cycle has no #1

@@ -265,3 +265,19 @@ async def test_submitters_are_credited_when_their_link_ships(tmp_path: Path) -> 
         "Links from the ballot in the latest issues:\n• Issue #2: Monthly links: alice, @everyone"
         in credits
     )
+
+
+async def test_curators_ask_why_a_suggestion_has_its_count(tmp_path: Path) -> None:
+    result = await run_bot(
+        tmp_path,
+        "/as alice\n/suggest https://example.com/a\n/vote 1\n/as bob\n/vote 1\n"
+        "/shortlist why 1\n/as cora curator\n/shortlist why 1\n/shortlist why 9\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "#1 https://example.com/a: 1 vote\n"
+        "No other submission was merged into it.\n"
+        "Reactions that did not count: 1 by its author (console)\n"
+    ) in result.stdout
+    assert result.stdout.count("Only curators can do that.") == 1
+    assert "There's no suggestion #9 for the next issue." in result.stdout

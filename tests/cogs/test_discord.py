@@ -56,7 +56,12 @@ async def test_login_syncs_the_commands_to_the_guild(harness: DiscordHarness) ->
     assert commands["suggest"]["default_member_permissions"] is None
     assert commands["withdraw"]["default_member_permissions"] is None
     assert commands["shortlist"]["default_member_permissions"] == MANAGE_GUILD
-    assert {o["name"] for o in commands["shortlist"]["options"]} == {"show", "export", "close"}
+    assert {o["name"] for o in commands["shortlist"]["options"]} == {
+        "show",
+        "export",
+        "why",
+        "close",
+    }
     suggest_options = {o["name"]: o["required"] for o in commands["suggest"]["options"]}
     assert suggest_options == {"url": True, "note": False, "anyway": False}
     limits = {o["name"]: o.get("max_length") for o in commands["suggest"]["options"]}
@@ -292,6 +297,13 @@ async def test_shortlist_ranks_and_closes_and_exports(harness: DiscordHarness) -
     await harness.send("INTERACTION_CREATE", export)
     followup = harness.api.find("POST", f"/webhooks/{APP_ID}/")[-1]
     assert followup.files == ["shortlist-cycle-1.md"]
+
+    why_b = [option("number", 2, 4), option("cycle", 1, 4)]  # Alice reacted after the close
+    await harness.send(
+        "INTERACTION_CREATE",
+        slash("shortlist", [subcommand("why", why_b)], invoker=CURATOR_BY_ROLE),
+    )
+    assert "1 after its cycle closed (discord)" in _last_followup(harness.api)
 
 
 async def test_a_long_shortlist_fits_the_embed_and_attaches_the_rest(

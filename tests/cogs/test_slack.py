@@ -564,3 +564,11 @@ async def test_members_withdraw_and_rewrite_their_suggestions_under_suggest(
     assert done["text"].startswith("Withdrew #1 (https://example.com/a)")
     assert (SUGGESTIONS, ts) not in fake.messages  # the card is gone (chat.delete)
     assert (await slack.ballot.shortlist(CURATOR)).total == 0
+
+
+async def test_curators_ask_why_under_shortlist(slack: SlackHarness, fake: FakeSlack) -> None:
+    await slack.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    why = await slack.reply_to("/shortlist", "why 1", CURATOR_ID)
+    assert why["text"].startswith("#1 https://example.com/a: 0 votes\n")
+    refused = await slack.reply_to("/shortlist", "why 1", "U0BOB")
+    assert refused["text"] == "Only curators can do that."

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from bot.app import built
+from bot.errors import SelfVote
 from bot.models import CardRef, FeedEntry, Member
 from storage import DatabaseInUse, SqlCardStore, SqlFeedStore, open_database, redacted
 from storage.copying import CopyRefused, copy_data
@@ -109,6 +110,8 @@ async def populate(location: str | Path) -> None:
         for voter in (BOB, CAROL):
             await ballot.vote(voter, first.number)
         await ballot.vote(ALICE, second.number)
+        with pytest.raises(SelfVote):  # noted as a vote that did not count
+            await ballot.vote(CAROL, second.number)
         await SqlCardStore(app.database).add_card(first.id, CardRef("discord", "55", "66"))
         feeds = SqlFeedStore(app.database)
         feed = await feeds.add_feed("https://news.example.com/feed")
@@ -140,6 +143,7 @@ async def dump(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
             "cycles",
             "suggestions",
             "votes",
+            "uncounted_votes",
             "tallies",
             "cards",
             "feeds",
@@ -170,6 +174,7 @@ async def test_copy_data_round_trips_sqlite_postgres_sqlite(
     assert copied["suggestions"] == 2
     assert copied["deliveries"] == 2
     assert copied["featured_links"] == 1
+    assert copied["uncounted_votes"] == 1
     await copy_data(postgres_url, back)
     assert await dump(back) == await dump(original)
     async with built(settings_on(postgres_url)) as app:  # the copy runs, ids carry on

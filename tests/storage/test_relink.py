@@ -93,6 +93,8 @@ async def test_an_old_ballot_merges_what_the_new_rules_call_one_link(tmp_path: P
             "SELECT platform, suggestion_id FROM cards ORDER BY platform"
         )
         assert [tuple(card) for card in cards] == [("discord", 1), ("slack", 1)]
+        why = await app.ballot.why(CURATOR, 1)  # the curator sees what was merged into #1
+        assert [merged.number for merged in why.merged] == [2]
 
         slack = RecordingPlatform()
         slack.name = "slack"
