@@ -158,13 +158,16 @@ class Ballot:
         suggestion = await self._store.open_card_suggestion(card)
         if suggestion is None:
             return None
+        mine = [reactor for reactor in reactors if reactor.platform == card.platform]
         voters = {
             reactor.id
-            for reactor in reactors
-            if reactor.platform == card.platform
-            and not reactor.is_bot
-            and not suggestion.author.is_member(reactor)
+            for reactor in mine
+            if not reactor.is_bot and not suggestion.author.is_member(reactor)
         }
+        for other in (r for r in mine if r.id not in voters):  # noted, never counted
+            await self._store.count(
+                Cast(card.platform, other.id, True, card=card, bot=other.is_bot), self._clock()
+            )
         changed = await self._store.replace_votes(
             suggestion.id, card.platform, voters, self._clock()
         )

@@ -166,6 +166,8 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
     [entry] = (await ballot.shortlist(CURATOR)).ranked
     assert entry.suggestion.url == "https://example.com/a"
     assert dict(entry.by_platform) == {"chat": 2}
+    why = await ballot.why(CURATOR, entry.suggestion.number)
+    assert why.uncounted == (("bot", "chat", 1), ("self", "chat", 1))  # noted, not counted
     assert await ballot.suggestion_on_card(gone) is None
 
 
