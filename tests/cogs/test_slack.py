@@ -551,8 +551,9 @@ async def test_members_withdraw_and_rewrite_their_suggestions_under_suggest(
     ts = next(ts for (channel, ts) in fake.messages if channel == SUGGESTIONS)
     edited = await slack.reply_to("/suggest", "note 1 Better &lt;!channel&gt; read", "U0ALICE")
     assert edited["text"] == "Updated the note of #1: Better &lt;!channel&gt; read"
-    card = fake.messages[(SUGGESTIONS, ts)]
-    assert "Better &lt;!channel&gt; read" in json.dumps(card["blocks"])  # shown, pings nobody
+    await eventually(  # the card follows (an edit, in the background): shown, pinging nobody
+        lambda: "Better &lt;!channel&gt; read" in json.dumps(fake.messages[(SUGGESTIONS, ts)])
+    )
 
     refused = await slack.reply_to("/suggest", "withdraw 1", "U0BOB")
     assert refused["text"] == "Only Alice, who suggested #1, or a curator can withdraw it."
