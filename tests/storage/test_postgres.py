@@ -57,7 +57,7 @@ async def test_the_bot_keeps_working_after_the_server_drops_its_connections(
         assert (await app.ballot.suggest(BOB, "https://example.com/b", "")).suggestion.number == 2
         with caplog.at_level(logging.INFO, "storage.leader"):
             async with asyncio.timeout(15):  # the lock's keeper notices, takes the lock again
-                while "The bot's lock is held again" not in caplog.text:
+                while "The bot's lock is held again" not in caplog.text:  # noqa: ASYNC110
                     await asyncio.sleep(0.1)
         assert not app.lock.lost.is_set()
 
