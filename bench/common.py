@@ -20,6 +20,7 @@ import asyncpg
 
 from bot.app import App, Tuning, built
 from bot.settings import Settings
+from tests.postgres import admin
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +105,10 @@ POSTGRES_SERVER = os.environ.get(
 )
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_SERVER, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def stores() -> list[str]:
     """The stores to measure: SQLite, and PostgreSQL when its server answers."""
     try:
-        await _admin("SELECT 1")
+        await admin("SELECT 1", POSTGRES_SERVER)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         print(f"PostgreSQL figures skipped: no server at {POSTGRES_SERVER} ({error})")
         return ["sqlite"]
@@ -130,11 +123,11 @@ async def database_settings(store: str) -> AsyncIterator[dict[str, Any]]:
             yield {"database_path": Path(folder) / "bench.sqlite3"}
         return
     name = f"shortlist_bench_{secrets.token_hex(4)}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin(f'CREATE DATABASE "{name}"', POSTGRES_SERVER)
     try:
         yield {"database_url": f"{POSTGRES_SERVER.rpartition('/')[0]}/{name}"}
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', POSTGRES_SERVER)
 
 
 @contextlib.asynccontextmanager

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.leader import PostgresLeader
-from storage.lock import BotLock, DatabaseLock
-from storage.opening import open_database
-from storage.postgres import is_database_url
+from storage.lock import BotLock
+from storage.opening import open_database, take_lock
 from storage.sql import Database, Row, Transaction, maybe_moment
 
 # Every table, parents before children, with the columns that order its rows.
@@ -45,7 +43,7 @@ async def copy_data(source: str | Path, target: str | Path) -> dict[str, int]:
     databases: list[Database] = []
     try:
         for location in (source, target):
-            locks.append(await _lock(location))
+            locks.append(await take_lock(location, wait=False))  # no bot may run on it
             databases.append(await open_database(location))
         return await _copy(*databases)
     finally:
@@ -53,17 +51,6 @@ async def copy_data(source: str | Path, target: str | Path) -> dict[str, int]:
             await database.close()
         for lock in locks:
             lock.release()
-
-
-async def _lock(location: str | Path) -> BotLock:
-    """The bot's own lock: no bot may run on either database during the copy."""
-    if is_database_url(location):
-        leader = PostgresLeader(str(location))
-        await leader.acquire(wait=False)
-        return leader
-    lock = DatabaseLock(Path(location))
-    lock.acquire()
-    return lock
 
 
 async def _copy(source: Database, target: Database) -> dict[str, int]:

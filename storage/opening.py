@@ -18,18 +18,22 @@ async def open_database(location: str | Path) -> Database:
     return await SqliteDatabase.open(location)
 
 
+async def take_lock(location: str | Path, *, wait: bool) -> BotLock:
+    """The bot's lock on the database at `location`. Held by another bot: `DatabaseInUse` on
+    SQLite; on PostgreSQL, a wait until it is free (`wait`) or `DatabaseInUse`."""
+    if is_database_url(location):
+        leader = PostgresLeader(str(location))
+        await leader.acquire(wait=wait)
+        return leader
+    lock = DatabaseLock(Path(location))
+    lock.acquire()
+    return lock
+
+
 async def open_for_bot(location: str | Path) -> tuple[BotLock, Database]:
     """The bot's lock, then the database. On SQLite a second bot is refused (`DatabaseInUse`);
     on PostgreSQL it stands by until the active one stops."""
-    lock: BotLock
-    if is_database_url(location):
-        leader = PostgresLeader(str(location))
-        await leader.acquire()
-        lock = leader
-    else:
-        file_lock = DatabaseLock(Path(location))
-        file_lock.acquire()
-        lock = file_lock
+    lock = await take_lock(location, wait=True)
     try:
         return lock, await open_database(location)
     except BaseException:

@@ -20,8 +20,9 @@ from storage import redacted
 SERVER = os.environ.get("SHORTLIST_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(SERVER, timeout=5)
+async def admin(sql: str, server: str = SERVER) -> None:
+    """One statement on the server's maintenance database (CREATE/DROP DATABASE)."""
+    connection = await asyncpg.connect(server, timeout=5)
     try:
         await connection.execute(sql)
     finally:
@@ -32,7 +33,7 @@ def run_database() -> Iterator[str]:
     """This run's own database, dropped at the end; skips (or fails, in CI) with no server."""
     name = f"shortlist_test_{secrets.token_hex(4)}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         why = f"no PostgreSQL server at {redacted(SERVER)} ({error})"
         if os.environ.get("SHORTLIST_REQUIRE_POSTGRES"):
@@ -40,7 +41,7 @@ def run_database() -> Iterator[str]:
         pytest.skip(f"PostgreSQL tests skipped: {why}")
     base, _, _ = SERVER.rpartition("/")
     yield f"{base}/{name}"
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def fresh_schema(database_url: str) -> str:
