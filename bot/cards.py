@@ -26,6 +26,12 @@ from bot.text import suggested_reply
 log = logging.getLogger(__name__)
 
 
+def card_key(suggestion_id: int) -> str:
+    """What marks a suggestion's card on a platform, to find it after a crash (a Discord nonce
+    has at most 25 characters)."""
+    return f"card-{suggestion_id}"
+
+
 class CardService:
     """Cards on every platform that shows them, for the one ballot."""
 
@@ -64,14 +70,21 @@ class CardService:
         return suggested_reply(result, await platform.card_link(card), here=platform.place)
 
     async def _post(self, platform: CardPlatform, channel_id: str, result: Suggested) -> CardRef:
+        """Post the card, recorded as begun first: a crash before it is recorded leaves the post
+        for `recover` to find (or make) at the next start, never a card nobody counts."""
+        suggestion = result.suggestion
+        await self._store.start_card(suggestion.id, platform.name, channel_id)
         try:
-            card = await platform.post_card(channel_id, await self._ballot.tally(result.suggestion))
+            card = await platform.post_card(
+                channel_id, await self._ballot.tally(suggestion), card_key(suggestion.id)
+            )
         except CardRefused:
+            await self._store.card_not_posted(suggestion.id, platform.name, channel_id)
             if result.is_new:  # nothing else refers to it yet: nothing is saved
-                await self._ballot.withdraw(result.suggestion, "its card could not be posted")
+                await self._ballot.withdraw(suggestion, "its card could not be posted")
             raise
-        await self._store.add_card(result.suggestion.id, card)
-        self._cards.pop(result.suggestion.id, None)
+        await self._store.card_posted(suggestion.id, channel_id, card)
+        self._cards.pop(suggestion.id, None)
         return card
 
     async def link(self, suggestion: Suggestion, platform: str) -> str | None:
@@ -128,6 +141,7 @@ class CardService:
         """
         platform = self._platforms[platform_name]
         cycle = await self._ballot.current_cycle()
+        await self._finish_posts(platform, cycle.id)
         cards = await self._store.cycle_cards(cycle.id, platform_name)
         by_suggestion: dict[int, list[CardRef]] = {}
         for card, suggestion in cards:
@@ -148,6 +162,30 @@ class CardService:
             recovered += len(suggestion_cards)
         log.info("Recovered votes on %d of %d %s cards", recovered, len(cards), platform_name)
         await self._refresh_stale(platform_name)
+
+    async def _finish_posts(self, platform: CardPlatform, cycle_id: int) -> None:
+        """Record the cards whose post a crash cut short: found in their channel, else posted."""
+        for channel_id, suggestion in await self._store.unfinished_cards(cycle_id, platform.name):
+            key = card_key(suggestion.id)
+            try:
+                tally = await self._ballot.tally(suggestion)
+                card = await platform.find_card(channel_id, tally, key)
+                if card is None:
+                    card = await platform.post_card(channel_id, tally, key)
+            except CardRefused as refused:
+                log.warning("Could not post the card of #%d: %s", suggestion.number, refused)
+                await self._store.card_not_posted(suggestion.id, platform.name, channel_id)
+                continue
+            except Exception as error:
+                log.warning(
+                    "Could not finish the card of #%d (next start): %s", suggestion.number, error
+                )
+                continue
+            await self._store.card_posted(suggestion.id, channel_id, card)
+            self._cards.pop(suggestion.id, None)
+            log.info(
+                "Finished the card of #%d, cut short by a restart: %s", suggestion.number, card
+            )
 
     async def _refresh_stale(self, platform_name: str) -> None:
         for card in await self._store.stale_cards(platform_name):

@@ -94,6 +94,18 @@ class CardStore(Protocol):
 
     async def add_card(self, suggestion_id: int, card: CardRef) -> None: ...
 
+    async def start_card(self, suggestion_id: int, platform: str, channel_id: str) -> None:
+        """A card is about to be posted: remembered until `card_posted` or `card_not_posted`."""
+
+    async def card_posted(self, suggestion_id: int, channel_id: str, card: CardRef) -> None:
+        """Record the card and, in the same transaction, that its post is done."""
+
+    async def card_not_posted(self, suggestion_id: int, platform: str, channel_id: str) -> None: ...
+
+    async def unfinished_cards(self, cycle_id: int, platform: str) -> list[tuple[str, Suggestion]]:
+        """(channel, suggestion) of every post on `platform` begun and never recorded (a crash
+        came between), for the live suggestions of that cycle; the others are forgotten."""
+
     async def cards_of(self, suggestion_id: int) -> list[CardRef]: ...
 
     async def cycle_cards(self, cycle_id: int, platform: str) -> list[tuple[CardRef, Suggestion]]:
@@ -218,8 +230,13 @@ class CardPlatform(Protocol):
     place: str  # how a member there hears of it: "this server", "Slack"
     bulk_edit_seconds: float  # between edits of many cards at once (closing a cycle)
 
-    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
-        """Post a card (with the vote reaction as its button); raise `CardRefused` if refused."""
+    async def post_card(self, channel_id: str, tally: Tally, key: str) -> CardRef:
+        """Post a card (with the vote reaction as its button), marked with `key` where the
+        platform keeps it; raise `CardRefused` if refused."""
+
+    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
+        """The card for this suggestion (marked with `key`) among the channel's recent
+        messages: one posted just before a crash."""
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None: ...
 

@@ -20,6 +20,7 @@ TABLES = (
     ("votes", "suggestion_id, platform, voter_id"),
     ("uncounted_votes", "suggestion_id, platform, voter_id, reason"),
     ("cards", "platform, channel_id, message_id"),
+    ("card_posts", "suggestion_id, platform, channel_id"),
     ("feeds", "id"),
     ("feed_entries", "id"),
     ("featured_links", "entry_id, url"),

@@ -169,6 +169,9 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(_ts):06d}"}
         if method == "reactions.add":
+            key = (args["channel"], args["timestamp"])
+            if BOT_USER_ID in self.reactions.get(key, {}).get(args["name"], []):
+                return {"ok": False, "error": "already_reacted"}
             self.react(args["channel"], args["timestamp"], BOT_USER_ID, args["name"])
             return {"ok": True}
         if method == "reactions.get":

@@ -262,6 +262,11 @@ def stored_votes(workdir: Path) -> set[str]:
         }
 
 
+def stored_cards(workdir: Path) -> set[str]:
+    with contextlib.closing(database(workdir)) as db:
+        return {row[0] for row in db.execute("SELECT message_id FROM cards")}
+
+
 async def votes_through_crashes(runs: int, workdir: Path) -> None:
     seed = int(os.environ.get("SHORTLIST_CRASH_SEED", random.randrange(1 << 32)))
     print(f"vote crash runs: SHORTLIST_CRASH_SEED={seed}")
@@ -271,16 +276,33 @@ async def votes_through_crashes(runs: int, workdir: Path) -> None:
         bot = Bot(workdir, discord_settings(server))
         await bot.start()
         await until(server.identified.is_set, "connected", bot)
-        author = member(11, "alice")
+        posted = f"/channels/{SUGGESTIONS_ID}/messages"
+
+        async def kill_after_the_card(call: Any) -> None:
+            if call.method == "POST" and call.path == posted:
+                bot.kill()  # Discord has the card; the bot never hears so
+
+        server.after_accept = kill_after_the_card
         await server.dispatch(
             "INTERACTION_CREATE",
-            slash("suggest", [option("url", "https://example.com/post")], invoker=author),
+            slash("suggest", [option("url", "https://example.com/post")], invoker=member(11, "a")),
         )
-        posted = f"/channels/{SUGGESTIONS_ID}/messages"
-        await until(lambda: bool(api.find("POST", posted)), "card", bot)
+        assert bot.process is not None
+        await bot.process.wait()
+        server.after_accept = None
         [post] = api.find("POST", posted)
         card = api.messages_by_call(post)["id"]
-        reacting: set[str] = set()
+        early = member(999, "early")
+        api.react(card, early["user"])  # a vote while the bot is down, on a card it never knew
+        reacting = {early["user"]["id"]}
+        server.identified.clear()
+        await bot.start()
+        await until(
+            lambda: stored_cards(workdir) == {card} and stored_votes(workdir) == reacting,
+            "the card cut short by SIGKILL: found, and its vote counted",
+            bot,
+        )
+        assert len(api.find("POST", posted)) == 1, "found again, not posted twice"
         for run in range(1, runs + 1):
             burst = [
                 member(1000 + rng.randrange(60), f"m{run}") for _ in range(rng.randrange(5, 40))

@@ -14,6 +14,7 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM, card_embed
 log = logging.getLogger(__name__)
 
 REACTION_PAGE = 100  # the most users Discord returns in one page of a reaction
+CARD_LOOKBACK = 50  # recent messages searched for a card posted just before a crash
 
 
 class DiscordCards:
@@ -43,11 +44,12 @@ class DiscordCards:
             return self._bot.guilds[0].id
         return self._guild_id
 
-    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+    async def post_card(self, channel_id: str, tally: Tally, key: str) -> CardRef:
         channel = self._bot.get_partial_messageable(int(channel_id))
         try:
+            # The nonce (enforced) makes a repeated post return the card already made.
             message = await channel.send(
-                embed=card_embed(tally, str(self.emoji)), allowed_mentions=NO_PINGS
+                embed=card_embed(tally, str(self.emoji)), allowed_mentions=NO_PINGS, nonce=key
             )
         except discord.HTTPException as error:
             log.warning("Could not post a card in channel %s: %s", channel_id, error)
@@ -56,11 +58,27 @@ class DiscordCards:
                 f"{error.text or error.status}). Please ask an admin to let me send messages and "
                 "embed links there; nothing was saved."
             ) from error
+        await self._add_vote_reaction(message)
+        return CardRef(PLATFORM, channel_id, str(message.id))
+
+    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
+        """The bot's recent message in the channel with this nonce, or showing this link."""
+        channel = self._bot.get_partial_messageable(int(channel_id))
+        async for message in channel.history(limit=CARD_LOOKBACK):
+            if self._bot.user is None or message.author.id != self._bot.user.id:
+                continue
+            if str(message.nonce) == key or any(
+                embed.url == tally.suggestion.url for embed in message.embeds
+            ):
+                await self._add_vote_reaction(message)  # the crash may have come before it
+                return CardRef(PLATFORM, channel_id, str(message.id))
+        return None
+
+    async def _add_vote_reaction(self, message: discord.Message) -> None:
         try:
             await message.add_reaction(self.emoji)
         except discord.HTTPException as error:
             log.warning("Could not add the vote reaction to card %s: %s", message.id, error)
-        return CardRef(PLATFORM, channel_id, str(message.id))
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
         embed = card_embed(tally, str(self.emoji), closed=closed)

@@ -18,6 +18,25 @@ from cogs.slack_app.people import People, slack_error
 log = logging.getLogger(__name__)
 
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
+CARD_EVENT = "shortlist_card"  # message metadata: finds a card posted just before a crash
+LOOKBACK = 50  # recent messages searched for a post made just before a crash
+
+
+async def find_marked(
+    client: AsyncWebClient, channel_id: str, event_type: str, key: str
+) -> str | None:
+    """The `ts` of the recent message in the channel whose metadata carries `key`, if any."""
+    history = await client.conversations_history(
+        channel=channel_id, limit=LOOKBACK, include_all_metadata=True
+    )
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if (
+            metadata.get("event_type") == event_type
+            and (metadata.get("event_payload") or {}).get("key") == key
+        ):
+            return str(message["ts"])
+    return None
 
 
 class SlackRefusal(CardRefused):
@@ -38,11 +57,15 @@ class SlackCards:
         """The vote reaction, in any skin tone."""
         return _SKIN_TONE.sub("", reaction) == self.vote_reaction
 
-    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+    async def post_card(self, channel_id: str, tally: Tally, key: str) -> CardRef:
         fallback, card_blocks = blocks.card(tally, self.vote_reaction)
         try:
             posted = await self._client.chat_postMessage(
-                channel=channel_id, text=fallback, blocks=card_blocks, unfurl_links=False
+                channel=channel_id,
+                text=fallback,
+                blocks=card_blocks,
+                unfurl_links=False,
+                metadata={"event_type": CARD_EVENT, "event_payload": {"key": key}},
             )
         except SlackApiError as error:
             reason = slack_error(error)
@@ -52,13 +75,25 @@ class SlackCards:
                 "Please invite me to that channel; nothing was saved."
             ) from error
         card = CardRef(PLATFORM, str(posted.get("channel") or channel_id), str(posted["ts"]))
+        await self._add_vote_reaction(card)
+        return card
+
+    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
+        ts = await find_marked(self._client, channel_id, CARD_EVENT, key)
+        if ts is None:
+            return None
+        card = CardRef(PLATFORM, channel_id, ts)
+        await self._add_vote_reaction(card)  # the crash may have come before it
+        return card
+
+    async def _add_vote_reaction(self, card: CardRef) -> None:
         try:
             await self._client.reactions_add(
                 channel=card.channel_id, timestamp=card.message_id, name=self.vote_reaction
             )
         except SlackApiError as error:
-            log.warning("Could not add the vote reaction: %s", slack_error(error))
-        return card
+            if slack_error(error) != "already_reacted":
+                log.warning("Could not add the vote reaction: %s", slack_error(error))
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
         text, card_blocks = blocks.card(tally, self.vote_reaction, closed=closed)

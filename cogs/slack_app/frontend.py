@@ -26,7 +26,7 @@ from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
-from cogs.slack_app.cards import SlackCards
+from cogs.slack_app.cards import SlackCards, find_marked
 from cogs.slack_app.commands import Commands
 from cogs.slack_app.http_guard import RequestGuard
 from cogs.slack_app.listeners import register
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 ANNOUNCEMENT_EVENT = "shortlist_announcement"  # message metadata: finds a post after a crash
-ANNOUNCEMENT_LOOKBACK = 50
 _FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
 
@@ -204,17 +203,7 @@ class SlackFrontEnd:
         self, channel_id: str, announcement: Announcement, key: str
     ) -> str | None:
         """The message whose metadata names this announcement, among the channel's recent ones."""
-        history = await self.client.conversations_history(
-            channel=channel_id, limit=ANNOUNCEMENT_LOOKBACK, include_all_metadata=True
-        )
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == ANNOUNCEMENT_EVENT
-                and (metadata.get("event_payload") or {}).get("key") == key
-            ):
-                return str(message["ts"])
-        return None
+        return await find_marked(self.client, channel_id, ANNOUNCEMENT_EVENT, key)
 
     async def post_digest(self, standings: Shortlist) -> None:
         channel = self._settings.suggestions_channel_id

@@ -41,14 +41,27 @@ class RecordingPlatform:
         self.edits: list[tuple[str, int, bool]] = []  # (message, votes shown, closed)
         self.reactions: dict[str, list[Member]] = {}
         self.deleted: list[str] = []
+        self.vanished: set[str] = set()  # deleted by someone else
+        self.keys: dict[str, CardRef] = {}
         self.refusing = False
+        self.unreachable = False
+        self.dying = False
         self.failing_edits = False
 
-    async def post_card(self, channel_id: str, tally: Tally) -> CardRef:
+    async def post_card(self, channel_id: str, tally: Tally, key: str) -> CardRef:
         if self.refusing:
             raise CardRefused("I may not post there.")
+        if self.unreachable:
+            raise ConnectionError("the platform is down")
         self.posted.append((channel_id, tally.votes))
-        return CardRef(self.name, channel_id, f"card-{len(self.posted)}")
+        card = CardRef(self.name, channel_id, f"card-{len(self.posted)}")
+        self.keys[key] = card
+        if self.dying:  # posted, but the bot never hears back
+            raise ConnectionResetError("the bot died")
+        return card
+
+    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
+        return self.keys.get(key)
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
         if self.failing_edits:
@@ -59,9 +72,9 @@ class RecordingPlatform:
         return f"chat://{card.channel_id}/{card.message_id}"
 
     async def reactors(self, card: CardRef) -> list[Member]:
-        if card.message_id not in self.reactions:
+        if card.message_id in self.vanished:
             raise CardGone(str(card))
-        return self.reactions[card.message_id]
+        return self.reactions.get(card.message_id, [])
 
     async def delete_card(self, card: CardRef) -> None:
         self.deleted.append(card.message_id)
@@ -162,6 +175,7 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
         AUTHOR,  # a self-vote never counts
         Member("chat", "robot", "Robot", is_bot=True),
     ]
+    chat.vanished.add(gone.message_id)
     await app.cards.recover("chat")
     [entry] = (await ballot.shortlist(CURATOR)).ranked
     assert entry.suggestion.url == "https://example.com/a"
@@ -169,6 +183,42 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
     why = await ballot.why(CURATOR, entry.suggestion.number)
     assert why.uncounted == (("bot", "chat", 1), ("self", "chat", 1))  # noted, not counted
     assert await ballot.suggestion_on_card(gone) is None
+
+
+async def test_a_card_posted_just_before_a_crash_is_found_and_counted_at_recovery(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    chat.dying = True
+    with pytest.raises(ConnectionResetError):
+        await app.cards.suggest(AUTHOR, "https://example.com/a", "", channel_id="ideas")
+    card = CardRef("chat", "ideas", "card-1")
+    assert await ballot.suggestion_on_card(card) is None  # posted, but not known to the bot
+    chat.reactions[card.message_id] = [Member("chat", "eve", "Eve")]  # a vote while it was down
+    chat.dying = False
+    await app.cards.recover("chat")
+    assert chat.posted == [("ideas", 0)]  # found, not posted again
+    assert (await ballot.suggestion_on_card(card)) is not None
+    [entry] = (await ballot.shortlist(CURATOR)).ranked
+    assert entry.votes == 1
+    await app.cards.recover("chat")  # done once: nothing is left to finish
+    assert chat.posted == [("ideas", 0)]
+
+
+async def test_a_card_the_platform_never_got_is_posted_at_recovery_unless_withdrawn(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    chat.unreachable = True
+    for url in ("https://example.com/a", "https://example.com/b"):
+        with pytest.raises(ConnectionError):
+            await app.cards.suggest(AUTHOR, url, "", channel_id="ideas")
+    await app.cards.recover("chat")  # still down: kept for the next start
+    assert chat.posted == []
+    chat.unreachable = False
+    await app.cards.withdraw(AUTHOR, 2)
+    await app.cards.recover("chat")
+    assert chat.posted == [("ideas", 0)]
+    assert chat.keys.keys() == {"card-1"}
+    assert await app.cards.link((await ballot.suggestion(1)), "chat") == "chat://ideas/card-1"
 
 
 MEMBER = Member("chat", "m", "Mia")

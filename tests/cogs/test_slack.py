@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -291,6 +293,32 @@ async def test_votes_made_while_down_are_recovered(tmp_path: Path, fake: FakeSla
         async with asyncio.timeout(10):  # b's withdrawal may land just after a's new count
             while await recovered() != {"https://example.com/a": 61}:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
+    finally:
+        await second.stop()
+
+
+async def test_a_card_posted_just_before_a_crash_is_found_at_the_next_start(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    first = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await first.start()
+    await first.reply_to("/suggest", "https://example.com/a", "U0ALICE")
+    await first.stop()
+    ts = _posted_ts(fake, 0)
+    with contextlib.closing(sqlite3.connect(tmp_path / "bot.sqlite3")) as db, db:
+        # What a crash between Slack's answer and the bot recording it leaves: the post begun.
+        db.execute("INSERT INTO card_posts SELECT suggestion_id, platform, channel_id FROM cards")
+        db.execute("DELETE FROM cards")
+    fake.react(SUGGESTIONS, ts, "U0BOB")  # a vote while the bot was down
+
+    second = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await second.start()
+    try:
+        await eventually(lambda: _votes_on_card(fake, ts) == "1 vote")
+        assert len(fake.find("chat.postMessage")) == 1  # found by its metadata, not posted again
+        assert [call.args["name"] for call in fake.find("reactions.add")] == ["+1", "+1"]
+        [entry] = (await second.ballot.shortlist(CURATOR)).ranked
+        assert entry.votes == 1
     finally:
         await second.stop()
 

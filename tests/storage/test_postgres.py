@@ -113,7 +113,9 @@ async def populate(location: str | Path) -> None:
         await ballot.vote(ALICE, second.number)
         with pytest.raises(SelfVote):  # noted as a vote that did not count
             await ballot.vote(CAROL, second.number)
-        await SqlCardStore(app.database).add_card(first.id, CardRef("discord", "55", "66"))
+        cards = SqlCardStore(app.database)
+        await cards.add_card(first.id, CardRef("discord", "55", "66"))
+        await cards.start_card(second.id, "slack", "C2")  # a post a crash cut short
         feeds = SqlFeedStore(app.database)
         feed = await feeds.add_feed("https://news.example.com/feed")
         await feeds.save_fetch(
@@ -147,6 +149,7 @@ async def dump(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
             "uncounted_votes",
             "tallies",
             "cards",
+            "card_posts",
             "feeds",
             "feed_entries",
             "feed_identities",
@@ -176,6 +179,7 @@ async def test_copy_data_round_trips_sqlite_postgres_sqlite(
     assert copied["deliveries"] == 2
     assert copied["featured_links"] == 1
     assert copied["uncounted_votes"] == 1
+    assert copied["card_posts"] == 1
     await copy_data(postgres_url, back)
     assert await dump(back) == await dump(original)
     async with built(settings_on(postgres_url)) as app:  # the copy runs, ids carry on
