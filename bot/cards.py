@@ -44,6 +44,7 @@ class CardService:
         # only this service adds cards while the bot runs.
         self._cards: dict[int, asyncio.Future[list[CardRef]]] = {}
         self._pending: dict[CardRef, asyncio.Task[None]] = {}
+        self._posting: set[tuple[int, str, str]] = set()  # (suggestion, platform, channel)
         self._last_edit: dict[CardRef, float] = {}
         self._editing: set[asyncio.Task[None]] = set()  # every edit task, waiting or not
         self._flushing = asyncio.Event()  # set at shutdown: waiting edits go at once
@@ -73,16 +74,20 @@ class CardService:
         """Post the card, recorded as begun first: a crash before it is recorded leaves the post
         for `recover` to find (or make) at the next start, never a card nobody counts."""
         suggestion = result.suggestion
-        await self._store.start_card(suggestion.id, platform.name, channel_id)
+        posting = (suggestion.id, platform.name, channel_id)
+        await self._store.start_card(*posting)
+        self._posting.add(posting)  # a recovery meanwhile (a reconnect) leaves it alone
         try:
             card = await platform.post_card(
                 channel_id, await self._ballot.tally(suggestion), card_key(suggestion.id)
             )
         except CardRefused:
-            await self._store.card_not_posted(suggestion.id, platform.name, channel_id)
+            await self._store.card_not_posted(*posting)
             if result.is_new:  # nothing else refers to it yet: nothing is saved
                 await self._ballot.withdraw(suggestion, "its card could not be posted")
             raise
+        finally:
+            self._posting.discard(posting)
         await self._store.card_posted(suggestion.id, channel_id, card)
         self._cards.pop(suggestion.id, None)
         return card
@@ -166,6 +171,8 @@ class CardService:
     async def _finish_posts(self, platform: CardPlatform, cycle_id: int) -> None:
         """Record the cards whose post a crash cut short: found in their channel, else posted."""
         for channel_id, suggestion in await self._store.unfinished_cards(cycle_id, platform.name):
+            if (suggestion.id, platform.name, channel_id) in self._posting:
+                continue  # being posted right now, by this process
             key = card_key(suggestion.id)
             try:
                 tally = await self._ballot.tally(suggestion)

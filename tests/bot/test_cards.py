@@ -43,6 +43,8 @@ class RecordingPlatform:
         self.deleted: list[str] = []
         self.vanished: set[str] = set()  # deleted by someone else
         self.keys: dict[str, CardRef] = {}
+        self.answering = asyncio.Event()
+        self.answering.set()
         self.refusing = False
         self.unreachable = False
         self.dying = False
@@ -53,6 +55,7 @@ class RecordingPlatform:
             raise CardRefused("I may not post there.")
         if self.unreachable:
             raise ConnectionError("the platform is down")
+        await self.answering.wait()
         self.posted.append((channel_id, tally.votes))
         card = CardRef(self.name, channel_id, f"card-{len(self.posted)}")
         self.keys[key] = card
@@ -219,6 +222,20 @@ async def test_a_card_the_platform_never_got_is_posted_at_recovery_unless_withdr
     assert chat.posted == [("ideas", 0)]
     assert chat.keys.keys() == {"card-1"}
     assert await app.cards.link((await ballot.suggestion(1)), "chat") == "chat://ideas/card-1"
+
+
+async def test_a_recovery_during_a_post_leaves_that_post_alone(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    chat.answering.clear()  # the platform is slow to answer the post
+    suggesting = asyncio.create_task(
+        app.cards.suggest(AUTHOR, "https://example.com/a", "", channel_id="ideas")
+    )
+    await asyncio.sleep(0.05)
+    await app.cards.recover("chat")  # a reconnect while the card is being posted
+    chat.answering.set()
+    assert (await suggesting).startswith("Suggested #1")
+    assert chat.posted == [("ideas", 0)]
 
 
 MEMBER = Member("chat", "m", "Mia")
