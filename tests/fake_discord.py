@@ -386,7 +386,9 @@ class FakeDiscordAPI:
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
                 return 200, self._create(channel_id, call.json or {})
             if len(parts) == 3 and parts[2] == "messages" and method == "GET":
-                return 200, self.channel_messages(channel_id)[: int(call.params.get("limit", 50))]
+                listed = self.channel_messages(channel_id)[: int(call.params.get("limit", 50))]
+                # Discord gives a message's nonce only when it is created, never in history.
+                return 200, [{k: v for k, v in m.items() if k != "nonce"} for m in listed]
             message_id = parts[3] if len(parts) > 3 else ""
             if message_id not in self.messages:
                 raise DiscordError(404, 10008, "Unknown Message")

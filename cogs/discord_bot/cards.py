@@ -62,13 +62,17 @@ class DiscordCards:
         return CardRef(PLATFORM, channel_id, str(message.id))
 
     async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
-        """The bot's recent message in the channel with this nonce, or showing this link."""
+        """The bot's recent message in the channel with this nonce, or showing this suggestion
+        (its number and link: an earlier cycle's card of the same link is not it)."""
+        suggestion = tally.suggestion
+        title = f"#{suggestion.number} · "
         channel = self._bot.get_partial_messageable(int(channel_id))
         async for message in channel.history(limit=CARD_LOOKBACK):
             if self._bot.user is None or message.author.id != self._bot.user.id:
                 continue
             if str(message.nonce) == key or any(
-                embed.url == tally.suggestion.url for embed in message.embeds
+                embed.url == suggestion.url and (embed.title or "").startswith(title)
+                for embed in message.embeds
             ):
                 await self._add_vote_reaction(message)  # the crash may have come before it
                 return CardRef(PLATFORM, channel_id, str(message.id))
