@@ -14,6 +14,7 @@ The allow-list of networks exists for tests (a local site on 127.0.0.1); product
 from __future__ import annotations
 
 import asyncio
+import codecs
 import ipaddress
 import logging
 import socket
@@ -143,7 +144,7 @@ class PageFetcher:
                 if response.status != 200 or response.content_type not in HTML_TYPES:
                     return None
                 body = await _head_of(response)
-                charset = response.charset or "utf-8"
+                charset = _known(response.charset)
             return await asyncio.to_thread(parse_page, body.decode(charset, "replace"))
         return None
 
@@ -156,6 +157,14 @@ class PageFetcher:
         except ValueError:
             return  # a name: the resolver checks what it resolves to
         check_address(parts.hostname, self._allowed)
+
+
+def _known(charset: str | None) -> str:
+    """The page's declared charset if Python knows it, else UTF-8 (a server may say anything)."""
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
 
 
 async def _head_of(response: aiohttp.ClientResponse) -> bytes:

@@ -75,6 +75,10 @@ def site() -> web.Application:
     async def missing(_: web.Request) -> web.StreamResponse:
         return web.Response(status=404)
 
+    async def odd_charset(_: web.Request) -> web.StreamResponse:
+        body = "<title>Caf\u00e9 notes</title>".encode()
+        return web.Response(body=body, headers={"Content-Type": "text/html; charset=no-such"})
+
     async def cookie(request: web.Request) -> web.StreamResponse:
         return html(f"<title>{'cookie sent' if request.cookies else 'no cookie'}</title>")
 
@@ -97,6 +101,7 @@ def site() -> web.Application:
         "/loop": redirect("/loop"),
         "/set-cookie": redirect("/cookie", session="secret"),
         "/cookie": cookie,
+        "/odd-charset": odd_charset,
     }
     for path, handler in routes.items():
         app.router.add_get(path, handler)
@@ -129,6 +134,8 @@ async def test_a_page_gives_its_open_graph_title_and_description(
     assert await fetcher.page(f"{local_site}/plain-title") == Page("Just a title", "")
     assert await fetcher.page(f"{local_site}/to-article") == page  # a redirect, followed
     assert await fetcher.page(f"{local_site}/long-head") == Page("Found", "")  # 320 kB in
+    # A charset nobody knows is read as UTF-8, not an error.
+    assert await fetcher.page(f"{local_site}/odd-charset") == Page("Caf\u00e9 notes", "")
 
 
 @pytest.mark.parametrize(
