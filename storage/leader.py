@@ -84,7 +84,7 @@ class PostgresLeader:
             return bool(await self._connection.fetchval(TAKE))
         except UNREACHABLE as error:
             log.warning("The database can't be reached (%s); trying again", error)
-            await self._drop_connection()
+            self._drop_connection()
             return False
 
     async def _holder(self) -> str | None:
@@ -101,7 +101,7 @@ class PostgresLeader:
             await asyncio.sleep(CHECK_SECONDS)
             if await self._alive():
                 continue
-            await self._drop_connection()
+            self._drop_connection()
             log.warning("Lost the connection that holds the bot's lock; taking the lock again")
             while not await self._try():
                 if self._connection is not None:  # reachable, but another bot has the lock
@@ -122,7 +122,7 @@ class PostgresLeader:
             return False
         return True
 
-    async def _drop_connection(self) -> None:
+    def _drop_connection(self) -> None:
         if self._connection is not None:
             self._connection.terminate()
             self._connection = None
@@ -131,6 +131,4 @@ class PostgresLeader:
         """Closing the connection frees the lock at once."""
         if self._keeper is not None:
             self._keeper.cancel()
-        if self._connection is not None:
-            self._connection.terminate()
-            self._connection = None
+        self._drop_connection()
