@@ -21,7 +21,7 @@ from bot.models import (
     Why,
 )
 from storage.mirror import CycleMirror
-from storage.rows import SUGGESTION_COLUMNS, fold, suggestion_from
+from storage.rows import SUGGESTION_COLUMNS, WITH_TALLIES, fold, suggestion_from
 from storage.sql import Database, Row, maybe_moment, moment
 from storage.suggestions import Asked, LinkLookup, Proposal, SuggestionWriter
 from storage.votes import VoteWriter
@@ -164,12 +164,7 @@ class SqlBallotStore:
         return present != wanted
 
     async def tally(self, suggestion_id: int) -> Tally:
-        rows = await self._db.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
-            " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
-            " WHERE s.id = ?",
-            (suggestion_id,),
-        )
+        rows = await self._db.fetch_all(f"{WITH_TALLIES} WHERE s.id = ?", (suggestion_id,))
         if not rows:
             raise LookupError(f"no suggestion {suggestion_id}")
         return fold(rows)[0]

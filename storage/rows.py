@@ -12,6 +12,12 @@ SUGGESTION_COLUMNS = (
     " s.created_at, s.title, s.description"
 )
 
+# Suggestions with their per-platform tallies, one row per (suggestion, platform), for `fold`.
+WITH_TALLIES = (
+    f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
+    " FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
+)
+
 
 def suggestion_from(row: Row) -> Suggestion:
     return Suggestion(

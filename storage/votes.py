@@ -8,14 +8,13 @@ The tallies are kept by triggers (migration 0005) in the same transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
 from storage.batching import Batcher, chunks
-from storage.rows import SUGGESTION_COLUMNS, suggestion_from
+from storage.rows import SUGGESTION_COLUMNS, WITH_TALLIES, fold, suggestion_from
 from storage.sql import Database, Transaction, delete_rows, insert_rows, one_of, table_of
 
 CHUNK = 900  # rows per IN (...) list: SQLite's and PostgreSQL's limits are 32,766 parameters
@@ -151,18 +150,20 @@ async def _late(transaction: Transaction, casts: Sequence[Cast]) -> set[tuple[in
     cards = sorted(
         {(c.card.platform, c.card.channel_id, c.card.message_id) for c in casts if c.card}
     )
-    wanted, params = table_of(transaction.dialect, ("text", "text", "text"), cards)
-    rows = await transaction.fetch_all(
-        "SELECT c.platform, c.channel_id, c.message_id, s.id, y.closed_at"
-        " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
-        " JOIN cycles y ON y.id = s.cycle_id"
-        f" WHERE (c.platform, c.channel_id, c.message_id) IN ({wanted})",
-        params,
-    )
-    found = {
-        (row[0], row[1], row[2]): (row[3], "closed" if row[4] is not None else "withdrawn")
-        for row in rows
-    }
+    found: dict[tuple[str, str, str], tuple[int, str]] = {}
+    for chunk in _chunks(cards):
+        wanted, params = table_of(transaction.dialect, ("text", "text", "text"), chunk)
+        rows = await transaction.fetch_all(
+            "SELECT c.platform, c.channel_id, c.message_id, s.id, y.closed_at"
+            " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
+            " JOIN cycles y ON y.id = s.cycle_id"
+            f" WHERE (c.platform, c.channel_id, c.message_id) IN ({wanted})",
+            params,
+        )
+        found.update(
+            ((row[0], row[1], row[2]), (row[3], "closed" if row[4] is not None else "withdrawn"))
+            for row in rows
+        )
     late = set()
     for cast in casts:
         assert cast.card is not None
@@ -187,21 +188,12 @@ async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:
 
 
 async def _tallies(transaction: Transaction, ids: set[int]) -> dict[int, Tally]:
-    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
-    suggestions: dict[int, Suggestion] = {}
+    tallies: dict[int, Tally] = {}
     for chunk in _chunks(sorted(ids)):
         among, params = one_of(transaction.dialect, "s.id", "bigint", chunk)
-        rows = await transaction.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS}, t.platform AS tally_platform, t.votes AS tally_votes"
-            f" FROM suggestions s LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
-            f" WHERE {among}",
-            params,
-        )
-        for row in rows:
-            suggestions.setdefault(row["id"], suggestion_from(row))
-            if row["tally_platform"] is not None:
-                counts[row["id"]][row["tally_platform"]] = row["tally_votes"]
-    return {id_: Tally(s, counts[id_]) for id_, s in suggestions.items()}
+        rows = await transaction.fetch_all(f"{WITH_TALLIES} WHERE {among}", params)
+        tallies.update((tally.suggestion.id, tally) for tally in fold(rows))
+    return tallies
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[list[_T]]:
