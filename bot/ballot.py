@@ -217,12 +217,7 @@ class Ballot:
         """Curators: how suggestion #`number` (of the open cycle, or `cycle_id`) came to its
         count."""
         require_curator(member)
-        if cycle_id is None:
-            return await self._store.why((await self.suggestion(number)).id)
-        found = await self._store.suggestion_by_number(cycle_id, number)
-        if found is None:
-            raise UnknownSuggestion(f"There's no suggestion #{number} in cycle {cycle_id}.")
-        return await self._store.why(found.id)
+        return await self._store.why((await self.suggestion(number, cycle_id)).id)
 
     async def standings(self, limit: int) -> Shortlist:
         """The open cycle's top `limit`, for everyone to see (the weekly digest)."""
@@ -252,12 +247,15 @@ class Ballot:
         await notify(self._rollover_listeners, result)
         return result
 
-    async def suggestion(self, number: int) -> Suggestion:
-        """Suggestion #`number` of the open cycle; `UnknownSuggestion` if there is none."""
-        cycle = await self.current_cycle()
-        suggestion = await self._store.suggestion_by_number(cycle.id, number)
+    async def suggestion(self, number: int, cycle_id: int | None = None) -> Suggestion:
+        """Suggestion #`number` of the open cycle (or of `cycle_id`); `UnknownSuggestion` if
+        there is none."""
+        where = "for the next issue" if cycle_id is None else f"in cycle {cycle_id}"
+        if cycle_id is None:
+            cycle_id = (await self.current_cycle()).id
+        suggestion = await self._store.suggestion_by_number(cycle_id, number)
         if suggestion is None:
-            raise UnknownSuggestion(f"There's no suggestion #{number} for the next issue.")
+            raise UnknownSuggestion(f"There's no suggestion #{number} {where}.")
         return suggestion
 
     async def _cast_on(self, member: Member, suggestion: Suggestion, *, add: bool) -> VoteOutcome:
