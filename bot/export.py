@@ -72,6 +72,13 @@ def filename(shortlist: Shortlist, extension: str) -> str:
     return f"shortlist-cycle-{shortlist.cycle.id}.{extension}"
 
 
+def document(shortlist: Shortlist, *, csv: bool = False) -> tuple[str, str]:
+    """The export as a file: its name and its text, Markdown unless `csv`."""
+    if csv:
+        return filename(shortlist, "csv"), csv_text(shortlist)
+    return filename(shortlist, "md"), markdown(shortlist)
+
+
 def _link_text(suggestion: Suggestion) -> str:
     text = _one_line(suggestion.label)
     for special in ("\\", "[", "]"):

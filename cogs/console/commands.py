@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot import export
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
-from bot.export import csv_text, markdown
 from bot.models import Announcement, Member, VoteChange
 from bot.text import (
     GENERIC_APOLOGY,
@@ -187,7 +187,7 @@ class Console:
         if request.action != "export":
             self.say(render.shortlist(shortlist))
         else:
-            self.say(csv_text(shortlist) if request.csv else markdown(shortlist))
+            self.say(export.document(shortlist, csv=request.csv)[1])
 
     async def _poll(self, rest: str) -> None:
         if rest:

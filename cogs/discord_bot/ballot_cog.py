@@ -179,8 +179,7 @@ class BallotCog(commands.Cog):
         member = self.curators.member(interaction)
         shortlist = await self.ballot.shortlist(member, limit=limit, cycle_id=cycle)
         embed, truncated = shortlist_embed(shortlist)
-        files = [_file(export.markdown(shortlist), export.filename(shortlist, "md"))]
-        files = files if truncated else []
+        files = [_file(*export.document(shortlist))] if truncated else []
         await interaction.followup.send(
             embed=embed, files=files, ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -205,10 +204,9 @@ class BallotCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         member = self.curators.member(interaction)
         shortlist = await self.ballot.shortlist(member, cycle_id=cycle)
-        text = export.csv_text(shortlist) if format == "csv" else export.markdown(shortlist)
         await interaction.followup.send(
             f"Shortlist of cycle {shortlist.cycle.id}, {shortlist.total} suggestions:",
-            file=_file(text, export.filename(shortlist, format)),
+            file=_file(*export.document(shortlist, csv=format == "csv")),
             ephemeral=True,
         )
 
@@ -241,5 +239,5 @@ class BallotCog(commands.Cog):
         )
 
 
-def _file(text: str, name: str) -> discord.File:
+def _file(name: str, text: str) -> discord.File:
     return discord.File(io.BytesIO(text.encode()), filename=name)

@@ -142,8 +142,7 @@ class Commands:
     ) -> None:
         """A file in the curator's direct message with the bot: nobody else sees it, and a
         shortlist of any length fits (a response_url allows only five messages)."""
-        text = export.csv_text(shortlist) if csv else export.markdown(shortlist)
-        name = export.filename(shortlist, "csv" if csv else "md")
+        name, text = export.document(shortlist, csv=csv)
         opened = await client.conversations_open(users=user)
         await client.files_upload_v2(
             channel=opened["channel"]["id"], content=text, filename=name, title=name
