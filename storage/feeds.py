@@ -125,16 +125,7 @@ class SqlFeedStore:
         self, feed_id: int, seen: Sequence[tuple[int, FeedEntry]]
     ) -> None:
         async with self._db.transaction() as transaction:
-            await transaction.execute_many(
-                "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                [
-                    (feed_id, kind, value, entry_id)
-                    for entry_id, entry in seen
-                    for kind, value in entry.identities
-                ],
-            )
-            await _feature(transaction, seen)
+            await _identify(transaction, feed_id, seen)
 
     async def record_entry(
         self,
@@ -161,12 +152,7 @@ class SqlFeedStore:
             )
             assert row is not None
             entry_id: int = row[0]
-            await _feature(transaction, [(entry_id, entry)])
-            await transaction.execute_many(
-                "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                [(feed_id, kind, value, entry_id) for kind, value in entry.identities],
-            )
+            await _identify(transaction, feed_id, [(entry_id, entry)])
             if announced:
                 await transaction.execute_many(
                     "INSERT INTO deliveries (entry_id, platform, channel_id, created_at)"
@@ -267,9 +253,21 @@ class SqlFeedStore:
         )
 
 
-async def _feature(transaction: Transaction, entries: Sequence[tuple[int, FeedEntry]]) -> None:
-    """The links each issue carried, for "already featured" (an issue seen again may carry
-    links it did not before: those are added)."""
+async def _identify(
+    transaction: Transaction, feed_id: int, entries: Sequence[tuple[int, FeedEntry]]
+) -> None:
+    """What recognises each entry when the feed is read again, and the links each issue
+    carried, for "already featured" (an issue seen again may carry links it did not before:
+    those are added)."""
+    await transaction.execute_many(
+        "INSERT INTO feed_identities (feed_id, kind, value, entry_id) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        [
+            (feed_id, kind, value, entry_id)
+            for entry_id, entry in entries
+            for kind, value in entry.identities
+        ],
+    )
     await insert_rows(
         transaction,
         "INSERT INTO featured_links (entry_id, url, link_key)",
