@@ -87,6 +87,7 @@ class App:
         (whose connections those edits need)."""
 
         async def cards_then_front_ends() -> None:
+            await self.ballot.reactions.settle()  # the last reactions' tallies, for the edits
             try:
                 await asyncio.wait_for(self.cards.flush(), CARD_FLUSH_SECONDS)
             except TimeoutError:
@@ -94,6 +95,7 @@ class App:
             await asyncio.gather(
                 *(front.stop() for front in self.front_ends), return_exceptions=True
             )
+            await self.ballot.reactions.settle()  # any that came in meanwhile are durable too
 
         stops: list[Awaitable[None]] = [self.announcer.stop(), cards_then_front_ends()]
         if self.previews is not None:

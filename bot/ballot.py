@@ -33,7 +33,8 @@ from bot.models import (
 )
 from bot.notes import clean_note
 from bot.ports import BallotStore
-from bot.text import already_featured
+from bot.reactions import ReactionVotes
+from bot.text import SELF_VOTE, already_featured
 from bot.urls import Link, parse_link
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Ballot:
         self._rollover_listeners: list[RolloverListener] = []
         self._suggestion_listeners: list[SuggestionListener] = []
         self._open: Cycle | None = None
+        self.reactions = ReactionVotes(store, self._tally_changed, clock)
 
     def on_tally_changed(self, listener: TallyListener) -> None:
         self._tally_listeners.append(listener)
@@ -147,7 +149,8 @@ class Ballot:
         return await self._cast_on(member, await self.suggestion(number), add=False)
 
     async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
-        """A vote reaction on `card`; None when it isn't a card of the open cycle."""
+        """A vote on `card`, waiting for its outcome; None when it isn't a card of the open
+        cycle. (Platforms' reactions go through `reactions`, which nobody waits for.)"""
         return await self._cast(member, Cast(member.platform, member.id, True, card=card))
 
     async def unvote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
@@ -275,7 +278,7 @@ class Ballot:
         if counted.tally is None or member.is_bot:
             return None
         if counted.own:
-            raise SelfVote("You can't vote for your own suggestion.")
+            raise SelfVote(SELF_VOTE)
         if cast.add:
             change = VoteChange.ADDED if counted.changed else VoteChange.ALREADY_COUNTED
         else:

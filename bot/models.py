@@ -110,9 +110,9 @@ class FeaturedIssue:
     published: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class CardRef:
-    """Where a suggestion's card was posted on a platform: votes are reactions on it."""
+class CardRef(NamedTuple):
+    """Where a suggestion's card was posted on a platform: votes are reactions on it. (A named
+    tuple, like `Cast`: every reaction makes one, and batches of them are hashed.)"""
 
     platform: str
     channel_id: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -68,6 +68,15 @@ class BallotStore(Protocol):
     async def count(self, cast: Cast, now: datetime) -> Counted:
         """Record a vote (or take one back) on the open cycle's ballot, durably; a voter's vote
         for their own suggestion is not recorded. Concurrent casts may share a transaction."""
+
+    def count_later(
+        self, cast: Cast, now: datetime, then: Callable[[tuple[Cast, datetime], Counted], None]
+    ) -> None:
+        """`count`, without waiting: the cast joins the next transaction, and `then` hears of
+        it (with `now`) and what was done, synchronously, so it must not block."""
+
+    async def votes_counted(self) -> None:
+        """Until every cast handed to `count_later` so far is recorded."""
 
     async def replace_votes(
         self, suggestion_id: int, platform: str, voter_ids: Collection[str], now: datetime

@@ -17,6 +17,7 @@ from bot.models import (
 )
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
+SELF_VOTE = "You can't vote for your own suggestion."
 
 
 def plural(count: int, noun: str) -> str:

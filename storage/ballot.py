@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from bot.models import (
@@ -43,10 +43,10 @@ class SqlBallotStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._votes = VoteWriter(database)
         self._suggestions = SuggestionWriter(database)
         self._lookups = LinkLookup(database)
         self._mirror = CycleMirror()
+        self._votes = VoteWriter(database, self._mirror.put)  # changed tallies, once a batch
 
     async def current_cycle(self, now: datetime) -> Cycle:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")
@@ -201,10 +201,15 @@ class SqlBallotStore:
         return int(counted[0])
 
     async def count(self, cast: Cast, now: datetime) -> Counted:
-        counted = await self._votes.cast(cast, now)
-        if counted.changed and counted.tally is not None:
-            self._mirror.put(counted.tally)
-        return counted
+        return await self._votes.cast(cast, now)
+
+    def count_later(
+        self, cast: Cast, now: datetime, then: Callable[[tuple[Cast, datetime], Counted], None]
+    ) -> None:
+        self._votes.post(cast, now, then)
+
+    async def votes_counted(self) -> None:
+        await self._votes.drain()
 
     async def open_card_suggestion(self, card: CardRef) -> Suggestion | None:
         row = await self._db.fetch_one(

@@ -1,15 +1,20 @@
 """Group commit in one place: whatever arrived while the last batch was being handled is handled
-next, in one go, and every caller waits for its own result."""
+next, in one go. A caller either waits for its own result (`submit`) or hands the item over and
+hears of it and its result through a callback (`post`), which costs the event loop no task or
+future per item."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+log = logging.getLogger(__name__)
 
 
 class Batcher(Generic[In, Out]):
@@ -20,15 +25,28 @@ class Batcher(Generic[In, Out]):
         self._handle = handle
         self._name = name
         self._most = most
-        self._queue: list[tuple[In, asyncio.Future[Out]]] = []
+        self._queue: list[tuple[In, asyncio.Future[Out] | Callable[[In, Out], None]]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def submit(self, item: In) -> Out:
         future: asyncio.Future[Out] = asyncio.get_running_loop().create_future()
-        self._queue.append((item, future))
+        self._enqueue(item, future)
+        return await future
+
+    def post(self, item: In, then: Callable[[In, Out], None]) -> None:
+        """Handle `item` with the next batch and call `then` with it and its result; a failed
+        batch is logged (nobody is waiting to hear of it)."""
+        self._enqueue(item, then)
+
+    async def drain(self) -> None:
+        """Until everything handed over so far has been handled."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    def _enqueue(self, item: In, waiter: asyncio.Future[Out] | Callable[[In, Out], None]) -> None:
+        self._queue.append((item, waiter))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name=self._name)
-        return await future
 
     async def _run(self) -> None:
         while self._queue:
@@ -37,15 +55,35 @@ class Batcher(Generic[In, Out]):
             try:
                 results = await self._handle([item for item, _ in batch])
             except BaseException as error:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                _failed(batch, error, self._name)
                 if not isinstance(error, Exception):
                     raise  # cancelled: the callers heard, and the task ends
                 continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+            for (item, waiter), result in zip(batch, results, strict=True):
+                if isinstance(waiter, asyncio.Future):
+                    if not waiter.done():
+                        waiter.set_result(result)
+                else:
+                    try:
+                        waiter(item, result)
+                    except Exception:
+                        log.exception("%s: a result's callback failed", self._name)
+
+
+def _failed(
+    batch: list[tuple[In, asyncio.Future[Out] | Callable[[In, Out], None]]],
+    error: BaseException,
+    name: str,
+) -> None:
+    """Tell the waiting callers; log once for those who handed their items over."""
+    posted = 0
+    for _, waiter in batch:
+        if not isinstance(waiter, asyncio.Future):
+            posted += 1
+        elif not waiter.done():
+            waiter.set_exception(error)
+    if posted and isinstance(error, Exception):
+        log.error("%s: %d items handed over were lost", name, posted, exc_info=error)
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:

@@ -8,7 +8,7 @@ The tallies are kept by triggers (migration 0005) in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -28,8 +28,10 @@ _T = TypeVar("_T")
 class VoteWriter:
     """Records casts in groups."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changed: Callable[[Tally], None]) -> None:
+        """`changed` hears of each tally that a batch changed, once."""
         self._db = database
+        self._changed = changed
         self._batches: Batcher[tuple[Cast, datetime], Counted] = Batcher(
             self._record_batch, "vote writer"
         )
@@ -37,22 +39,30 @@ class VoteWriter:
     async def cast(self, cast: Cast, now: datetime) -> Counted:
         return await self._batches.submit((cast, now))
 
+    def post(
+        self, cast: Cast, now: datetime, then: Callable[[tuple[Cast, datetime], Counted], None]
+    ) -> None:
+        self._batches.post((cast, now), then)
+
+    async def drain(self) -> None:
+        await self._batches.drain()
+
     async def _record_batch(self, batch: list[tuple[Cast, datetime]]) -> list[Counted]:
         return await self._record([cast for cast, _ in batch], batch[-1][1])
 
     async def _record(self, casts: Sequence[Cast], now: datetime) -> list[Counted]:
         async with self._db.transaction() as transaction:
             suggestions = await _resolve(transaction, casts)
-            voted = await _existing(
-                transaction,
-                {
-                    (s.id, c.platform, c.voter_id)
-                    for c, s in zip(casts, suggestions, strict=True)
-                    if s
-                },
-            )
+            # Whether a vote is there already is read only where the batch also takes votes
+            # back; for the rest, the insert says which rows it added.
+            retracted = {
+                (s.id, c.platform, c.voter_id)
+                for c, s in zip(casts, suggestions, strict=True)
+                if s and not c.add
+            }
+            voted = await _existing(transaction, retracted)
             outcomes: list[tuple[Suggestion | None, bool, bool]] = []
-            adds: set[_Key] = set()
+            adds: dict[_Key, int] = {}  # -> the outcome of the cast that added it
             removes: set[_Key] = set()
             uncounted: set[tuple[int, str, str, str]] = set()  # (suggestion, platform, voter, why)
             late: list[Cast] = []  # on a card whose suggestion is not live in the open cycle
@@ -73,23 +83,20 @@ class VoteWriter:
                     outcomes.append((suggestion, False, True))
                     continue
                 changed = (key not in voted) if cast.add else (key in voted)
-                if changed:
-                    (voted.add if cast.add else voted.discard)(key)
-                    if cast.add:
-                        adds.add(key)
-                        removes.discard(key)
-                    else:
-                        removes.add(key)
-                        adds.discard(key)
+                if changed and cast.add:
+                    voted.add(key)
+                    adds[key] = len(outcomes)
+                    removes.discard(key)
+                elif changed:
+                    voted.discard(key)
+                    removes.add(key)
+                    adds.pop(key, None)
                 outcomes.append((suggestion, changed, False))
             await delete_rows(transaction, "votes", VOTE_KEY, VOTE_KINDS[:3], sorted(removes))
-            await insert_rows(
-                transaction,
-                "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)",
-                VOTE_KINDS,
-                [(*key, now) for key in sorted(adds)],
-                "ON CONFLICT DO NOTHING",
-            )
+            added = await _insert(transaction, sorted(adds), now)
+            for key in adds.keys() - retracted - added:  # it was there already
+                suggestion = outcomes[adds[key]][0]
+                outcomes[adds[key]] = (suggestion, False, False)
             uncounted |= await _late(transaction, late)
             await insert_rows(
                 transaction,
@@ -100,7 +107,23 @@ class VoteWriter:
                 "ON CONFLICT DO NOTHING",
             )
             tallies = await _tallies(transaction, {s.id for s, _, _ in outcomes if s})
+        for suggestion_id in {s.id for s, changed, _ in outcomes if s and changed}:
+            self._changed(tallies[suggestion_id])
         return [Counted(tallies[s.id] if s else None, changed, own) for s, changed, own in outcomes]
+
+
+async def _insert(transaction: Transaction, keys: Sequence[_Key], now: datetime) -> set[_Key]:
+    """Insert the votes; the ones that were not there already."""
+    added: set[_Key] = set()
+    for chunk in _chunks(keys):
+        rows, params = table_of(transaction.dialect, VOTE_KINDS, [(*key, now) for key in chunk])
+        found = await transaction.fetch_all(
+            "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
+            f" {rows} ON CONFLICT DO NOTHING RETURNING suggestion_id, platform, voter_id",
+            params,
+        )
+        added.update((row[0], row[1], row[2]) for row in found)
+    return added
 
 
 async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Suggestion | None]:

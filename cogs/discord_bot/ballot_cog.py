@@ -12,12 +12,11 @@ from discord.ext import commands
 from bot import export
 from bot.ballot import Ballot
 from bot.cards import CardService
-from bot.errors import SelfVote
-from bot.models import CardRef, Member
+from bot.models import CardRef, Cast
 from bot.notes import MAX_NOTE_LENGTH
 from bot.text import closed_reply, why_text
 from bot.urls import MAX_URL_LENGTH
-from cogs.discord_bot.members import Curators, reactor
+from cogs.discord_bot.members import Curators
 from cogs.discord_bot.render import NO_PINGS, PLATFORM, escape, shortlist_embed
 
 log = logging.getLogger(__name__)
@@ -112,41 +111,27 @@ class BallotCog(commands.Cog):
             return payload_emoji.id == self.emoji.id
         return payload_emoji.id is None and payload_emoji.name == self.emoji.name
 
-    def _voter(self, payload: discord.RawReactionActionEvent) -> Member | None:
+    def reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        """The vote emoji added or removed: handed to the ballot at once, from the gateway's
+        parser (`ShortlistBot.dispatch`), without a task per reaction."""
         if payload.guild_id is None or not self._is_vote(payload.emoji):
-            return None
+            return
         if self.bot.user is not None and payload.user_id == self.bot.user.id:
-            return None  # the bot's own reaction is only the button
-        return reactor(payload.user_id, payload.member)
-
-    @commands.Cog.listener()
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        voter = self._voter(payload)
-        if voter is None:
-            return
+            return  # the bot's own reaction is only the button
         card = CardRef(PLATFORM, str(payload.channel_id), str(payload.message_id))
-        try:
-            await self.ballot.vote_on_card(card, voter)
-        except SelfVote:
-            await self._remove_self_vote(payload)
+        added = payload.event_type == "REACTION_ADD"
+        by_bot = payload.member is not None and payload.member.bot  # removals don't say
+        self.ballot.reactions.take(Cast(PLATFORM, str(payload.user_id), added, card, bot=by_bot))
 
-    @commands.Cog.listener()
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        voter = self._voter(payload)
-        if voter is None:
-            return
-        card = CardRef(PLATFORM, str(payload.channel_id), str(payload.message_id))
-        await self.ballot.unvote_on_card(card, voter)
-
-    async def _remove_self_vote(self, payload: discord.RawReactionActionEvent) -> None:
+    async def remove_self_vote(self, cast: Cast) -> None:
         """Keep Discord's visible count honest where the bot may manage messages."""
-        message = self.bot.get_partial_messageable(payload.channel_id).get_partial_message(
-            payload.message_id
-        )
+        assert cast.card is not None
+        channel = self.bot.get_partial_messageable(int(cast.card.channel_id))
+        message = channel.get_partial_message(int(cast.card.message_id))
         try:
-            await message.remove_reaction(payload.emoji, discord.Object(payload.user_id))
+            await message.remove_reaction(self.emoji, discord.Object(int(cast.voter_id)))
         except discord.Forbidden:
-            log.debug("No Manage Messages in %s: self-vote left visible", payload.channel_id)
+            log.debug("No Manage Messages in %s: self-vote left visible", channel.id)
         except discord.HTTPException as error:
             log.warning("Could not remove a self-vote reaction: %s", error)
 

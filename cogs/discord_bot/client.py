@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -25,6 +26,7 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM
 
 log = logging.getLogger(__name__)
 
+_REACTIONS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
 SYNCED = "discord.commands"  # "<scope> <digest>" of the commands last synced
 
 # What the bot does in a channel: read it, post cards and announcements, react, read reactions,
@@ -115,7 +117,20 @@ class ShortlistBot(commands.Bot):
             suggestions_channel_id=suggestions_channel_id,
             vote_emoji=emoji,
         )
+        ballot.reactions.answer_self_votes(PLATFORM, self.ballot_cog.remove_self_vote)
         self._recovery: asyncio.Task[None] | None = None
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Reactions go to the ballot straight from the parser, and end there: discord.py's
+        usual dispatch (a task per listener per event, after looking for `wait_for`s and
+        listeners that this bot doesn't have) would cost a burst of votes most of its time."""
+        if event_name not in _REACTIONS:
+            super().dispatch(event_name, *args, **kwargs)
+            return
+        try:
+            self.ballot_cog.reaction(args[0])
+        except Exception:  # never into the gateway's parser: it would drop the connection
+            log.exception("Could not take a reaction")
 
     async def setup_hook(self) -> None:
         if self.get_cog(BallotCog.__cog_name__) is None:

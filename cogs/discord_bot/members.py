@@ -27,9 +27,3 @@ class Curators:
         return Member(
             PLATFORM, str(user.id), user.display_name, is_curator=curator, is_bot=user.bot
         )
-
-
-def reactor(user_id: int, user: discord.abc.User | None) -> Member:
-    if user is None:
-        return Member(PLATFORM, str(user_id), str(user_id))
-    return Member(PLATFORM, str(user_id), user.display_name, is_bot=user.bot)

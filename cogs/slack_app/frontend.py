@@ -81,7 +81,7 @@ class SlackFrontEnd:
         self.registered = register(
             self.app,
             Commands(ballot, cards, watcher, settings, self.people),
-            Reactions(ballot, self.card_platform, self.people, cards),
+            Reactions(ballot, self.client, self.card_platform, self.people, cards),
             settings.commands,
         )
         self._ready = asyncio.Event()

@@ -11,8 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ballot import Ballot
 from bot.cards import CardService
-from bot.errors import SelfVote
-from bot.models import CardRef
+from bot.models import CardRef, Cast
+from bot.text import SELF_VOTE
 from cogs.slack_app.blocks import PLATFORM, escape
 from cogs.slack_app.cards import SlackCards
 from cogs.slack_app.people import People, slack_error
@@ -24,12 +24,19 @@ class Reactions:
     """Votes, and cards deleted by a moderator (their suggestions leave the ballot)."""
 
     def __init__(
-        self, ballot: Ballot, cards: SlackCards, people: People, service: CardService
+        self,
+        ballot: Ballot,
+        client: AsyncWebClient,
+        cards: SlackCards,
+        people: People,
+        service: CardService,
     ) -> None:
         self.ballot = ballot
+        self.client = client
         self.cards = cards
         self.people = people
         self.service = service
+        ballot.reactions.answer_self_votes(PLATFORM, self.explain_self_vote)
 
     def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
         item = event.get("item") or {}
@@ -44,28 +51,36 @@ class Reactions:
     async def added(
         self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        card = self._card(event, context)
-        if card is None:
-            return
-        voter = await self.people.member(client, event["user"], curator_check=False)
-        try:
-            await self.ballot.vote_on_card(card, voter)
-        except SelfVote as refusal:
-            try:
-                await client.chat_postEphemeral(
-                    channel=card.channel_id, user=voter.id, text=escape(refusal.message)
-                )
-            except SlackApiError as error:
-                log.debug("Could not explain a self-vote: %s", slack_error(error))
+        await self._take(event, client, context, added=True)
 
     async def removed(
         self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await self._take(event, client, context, added=False)
+
+    async def _take(
+        self,
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        *,
+        added: bool,
     ) -> None:
         card = self._card(event, context)
         if card is None:
             return
         voter = await self.people.member(client, event["user"], curator_check=False)
-        await self.ballot.unvote_on_card(card, voter)
+        self.ballot.reactions.take(Cast(PLATFORM, voter.id, added, card, bot=voter.is_bot))
+
+    async def explain_self_vote(self, cast: Cast) -> None:
+        """Slack can't take a member's reaction away: say why it doesn't count."""
+        assert cast.card is not None
+        try:
+            await self.client.chat_postEphemeral(
+                channel=cast.card.channel_id, user=cast.voter_id, text=escape(SELF_VOTE)
+            )
+        except SlackApiError as error:
+            log.debug("Could not explain a self-vote: %s", slack_error(error))
 
     async def message_deleted(
         self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext

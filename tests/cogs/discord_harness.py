@@ -23,7 +23,14 @@ from tests.fake_discord import (
 )
 
 CURATOR = Member("discord", "1", "owner", is_curator=True)
-_HANDLERS = ("CommandTree-invoker", "discord.py:", "discord vote recovery")
+_HANDLERS = (
+    "CommandTree-invoker",
+    "discord.py:",
+    "discord vote recovery",
+    "vote writer",  # reactions go to the ballot without a task each (bot.reactions)
+    "tally changes",
+    "self-vote answer",
+)
 _CARD_EDITS = ("refresh card",)
 TUNING = Tuning(card_refresh_seconds=0.2, guild_ready_timeout=0.01, http_host="127.0.0.1")
 
