@@ -10,10 +10,9 @@ dispatching the same events to an empty listener.
 from __future__ import annotations
 
 import asyncio
-import random
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,9 @@ import asyncpg
 import discord
 
 from bench.common import Figure, bench_app, database_settings, percentile
+from bench.gateway import BurstClock, discord_bot, feed, reaction_payloads
 from bot.app import App, Tuning
-from bot.models import CardRef, Member, Tally
+from bot.models import CardRef, Member
 from bot.settings import DiscordSettings
 from cogs.discord_bot import configure_library
 from tests.fake_discord import (
@@ -33,100 +33,13 @@ from tests.fake_discord import (
     TOKEN,
     FakeDiscordAPI,
     fake_discord_server,
-    guild_create,
     member,
     reaction,
-    ready,
 )
 
 CARDS = 50
 REPEATS = 5
 TUNING = Tuning(guild_ready_timeout=0.01)
-
-
-def reaction_payloads(
-    count: int, cards: list[str], seed: int = 5, first: int = 10_000
-) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    voters = [member(first + n, f"reader{n}") for n in range(max(count // 20, 50))]
-    payloads = []
-    for _ in range(count):
-        voter = rng.choice(voters)
-        payloads.append(reaction(voter, int(voter["user"]["id"]), rng.choice(cards)))
-    return payloads
-
-
-async def _discord_bot(api_base: str, app_client: discord.Client) -> None:
-    await app_client.login(TOKEN)
-    app_client._connection.parsers["READY"](ready())
-    app_client._connection.parsers["GUILD_CREATE"](guild_create())
-    await asyncio.wait_for(app_client.wait_until_ready(), 10)
-
-
-async def _feed(
-    client: discord.Client,
-    payloads: list[dict[str, Any]],
-    finished: Callable[[], Awaitable[bool]],
-    fed: list[float] | None = None,
-) -> float:
-    """Seconds from the first payload parsed until `finished()` says all were handled (nothing
-    instrumented); `fed`, if given, gets the moment each payload went in."""
-    parse = client._connection.parsers["MESSAGE_REACTION_ADD"]
-    clock = time.perf_counter
-    started = clock()
-    for n, payload in enumerate(payloads, start=1):
-        if fed is not None:
-            fed.append(clock())
-        parse(payload)
-        if n % 1000 == 0:  # a gateway delivers frames over time, not all at once
-            await asyncio.sleep(0)
-    while not await finished():  # noqa: ASYNC110
-        await asyncio.sleep(0.002)
-    return clock() - started
-
-
-class BurstClock:
-    """Each vote's latency to durable, from what the ballot itself reports: after a batch of
-    votes commits, each changed suggestion's new tally is announced once. A card's k-th new
-    vote of the burst is durable when its tally first shows k more votes than before."""
-
-    def __init__(self, app: App, payloads: list[dict[str, Any]]) -> None:
-        self.latencies: list[float] = []
-        self.fed: list[float] = []
-        self._app = app
-        self._payloads = payloads
-        self._waiting: dict[int, list[tuple[int, int]]] = {}  # suggestion -> (votes, payload)
-        self._listening = False
-
-    async def run(self, bot: discord.Client) -> None:
-        rows = await self._app.database.fetch_all(
-            "SELECT c.message_id, s.id, s.votes FROM cards c"
-            " JOIN suggestions s ON s.id = c.suggestion_id"
-        )
-        suggestion_of = {row[0]: (row[1], row[2]) for row in rows}
-        seen: set[tuple[str, str]] = set()
-        wanted = dict(suggestion_of.values())
-        for index, payload in enumerate(self._payloads):
-            if (payload["message_id"], payload["user_id"]) in seen:
-                continue  # a repeated reaction is durable with the first
-            seen.add((payload["message_id"], payload["user_id"]))
-            suggestion, _ = suggestion_of[payload["message_id"]]
-            wanted[suggestion] += 1
-            self._waiting.setdefault(suggestion, []).append((wanted[suggestion], index))
-        if not self._listening:
-            self._app.ballot.on_tally_changed(self._heard)
-            self._listening = True
-
-        async def all_heard() -> bool:
-            return not any(self._waiting.values())
-
-        await _feed(bot, self._payloads, all_heard, self.fed)
-
-    async def _heard(self, tally: Tally) -> None:
-        now = time.perf_counter()
-        waiting = self._waiting.get(tally.suggestion.id, [])
-        while waiting and waiting[0][0] <= tally.votes:
-            self.latencies.append(now - self.fed[waiting.pop(0)[1]])
 
 
 async def discord_baseline(api_base: str, payloads: list[dict[str, Any]]) -> float:
@@ -145,9 +58,9 @@ async def discord_baseline(api_base: str, payloads: list[dict[str, Any]]) -> flo
     async def all_heard() -> bool:
         return heard == len(payloads)
 
-    await _discord_bot(api_base, client)
+    await discord_bot(api_base, client)
     try:
-        elapsed = await _feed(client, payloads, all_heard)
+        elapsed = await feed(client, payloads, all_heard)
     finally:
         await client.close()
     return len(payloads) / elapsed
@@ -223,11 +136,11 @@ async def discord_figures(quick: bool, store: str = "sqlite") -> list[Figure]:
         async with bench_app(store, TUNING, discord=settings) as app:
             assert app.discord is not None
             bot = app.discord.bot
-            await _discord_bot(server.api_base, bot)
+            await discord_bot(server.api_base, bot)
             authors = lambda n: Member("discord", str(500 + n), f"author{n}")  # noqa: E731
             cards = await cards_for(app, authors, str(SUGGESTIONS_ID))
             warm = [reaction(member(9, "warm"), 9, card) for card in cards]
-            await _feed(bot, warm, lambda: _votes_at_least(app, len(cards)))
+            await feed(bot, warm, lambda: _votes_at_least(app, len(cards)))
             await until_edited(lambda: len(api.find("PATCH", "/channels/")), len(cards))
             pairs = []  # (baseline, ours), one right after the other: the machine's pace drifts
             for run in range(1 if quick else REPEATS):  # short runs: the median of a few
@@ -240,7 +153,7 @@ async def discord_figures(quick: bool, store: str = "sqlite") -> list[Figure]:
                 async def all_durable(wanted: int = wanted) -> bool:
                     return await _votes(app) >= wanted
 
-                pairs.append((baseline, count / await _feed(bot, payloads, all_durable)))
+                pairs.append((baseline, count / await feed(bot, payloads, all_durable)))
             baseline, ours = sorted(pairs, key=lambda pair: pair[1] / pair[0])[len(pairs) // 2]
             core = await core_rate(app, cards, count)
             clock = BurstClock(app, reaction_payloads(count, cards, seed=99, first=900_000))
