@@ -116,7 +116,7 @@ async def _insert(transaction: Transaction, keys: Sequence[_Key], now: datetime)
     """Insert the votes; the ones that were not there already."""
     added: set[_Key] = set()
     whole = transaction.dialect == "postgres"  # arrays: one statement, its triggers run once
-    for chunk in chunks(keys, len(keys)) if whole else _chunks(keys):
+    for chunk in [list(keys)] if whole and keys else _chunks(keys):
         rows, params = table_of(transaction.dialect, VOTE_KINDS, [(*key, now) for key in chunk])
         found = await transaction.fetch_all(
             "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
