@@ -1,0 +1,2 @@
+-- Nothing to do on SQLite: its foreign-key check is one index probe and takes no lock, so the
+-- votes table keeps it (migrations/postgres/0010 drops PostgreSQL's, for speed).
