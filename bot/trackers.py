@@ -27,6 +27,8 @@ CLEARURLS_FILE = "package_data/rulesets/data.min.json"
 
 Pair = tuple[str, str]  # (decoded lower-case name, the raw "name=value" text)
 # Most ClearURLs patterns start "any subdomains of <word>": the word must be in the host.
+_EVERYTHING = {".*", "^.*", ".*$", "^.*$"}  # a provider whose rules apply to every link
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 _HOST_WORD = re.compile(
     r"^\^https\?:\\/\\/\(\?:\[a-z0-9-\]\+\\\.\)\*\?(?P<word>[a-z0-9-]+(?:\\\.[a-z0-9-]+)*)"
 )
@@ -42,6 +44,18 @@ def _union(rules: Iterable[str]) -> re.Pattern[str] | None:
             continue
         valid.append(rule)
     return re.compile("^(?:" + "|".join(valid) + ")$", re.IGNORECASE) if valid else None
+
+
+def _either(patterns: list[re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:
+    """One pattern that matches where any of `patterns` does (one search for the dozens of
+    exceptions some providers list), or the patterns themselves where joining could change
+    what they mean (a backreference) or Python can't join them."""
+    if len(patterns) < 2 or any(_BACKREFERENCE.search(p.pattern) for p in patterns):
+        return tuple(patterns)
+    try:
+        return (re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE),)
+    except re.error:
+        return tuple(patterns)
 
 
 class _Provider:
@@ -62,13 +76,21 @@ class _Provider:
             data = self._data
             try:
                 covers = re.compile(data["urlPattern"], re.IGNORECASE)
-                exceptions = tuple(re.compile(e, re.IGNORECASE) for e in data.get("exceptions", ()))
+                exceptions = _either(
+                    [re.compile(e, re.IGNORECASE) for e in data.get("exceptions", ())]
+                )
             except (KeyError, re.error):
                 covers, exceptions = None, ()
             fields = _union(data.get("rules", ()))
             referral = _union(data.get("referralMarketing", ()))
             self._compiled = (covers, exceptions, fields, referral)
         return self._compiled
+
+    def url_pattern(self) -> re.Pattern[str] | None:
+        return self._patterns()[0]  # type: ignore[no-any-return]
+
+    def covers_everything(self) -> bool:
+        return str(self._data.get("urlPattern", "")) in _EVERYTHING
 
     def fields_for(self, host: str, url: str, *, referral: bool) -> list[re.Pattern[str]]:
         """The field patterns this provider removes from `url`, if it covers it."""
@@ -93,6 +115,21 @@ class TrackerRules:
         self._sites = {site: _union(rules) for site, rules in own["sites"].items()}
         self._paths = [(re.compile(path), _union(rules)) for path, rules in own["paths"].items()]
         self.fingerprint = fingerprint
+        self._wordless: tuple[re.Pattern[str] | None, list[_Provider]] | None = None
+
+    def _without_word(self, url: str) -> list[_Provider]:
+        """The providers without a host word that may cover `url`: one search over all their
+        sites' patterns first (compiled at the first link), since most links are on none."""
+        if self._wordless is None:
+            providers = self._by_word.get("", [])
+            patterns = [p.url_pattern() for p in providers]
+            joinable = [p for p in patterns if p is not None and p.pattern not in _EVERYTHING]
+            one = _either(joinable)
+            self._wordless = (one[0] if len(one) == 1 else None, providers)
+        joined, providers = self._wordless
+        if joined is None or joined.search(url):
+            return providers
+        return [p for p in providers if p.covers_everything()]
 
     def strip(
         self, url: str, host: str, path: str, pairs: Sequence[Pair], *, referral: bool
@@ -105,15 +142,16 @@ class TrackerRules:
             if host == site or host.endswith("." + site):
                 patterns.append(rule)
         patterns += [rule for pattern, rule in self._paths if pattern.match(path)]
-        for provider in self._candidates(host):
+        for provider in self._candidates(host, url):
             patterns += provider.fields_for(host, url, referral=referral)
         found = [pattern for pattern in patterns if pattern is not None]
         return [pair for pair in pairs if not any(p.match(pair[0]) for p in found)]
 
-    def _candidates(self, host: str) -> list[_Provider]:
-        """Providers whose host word is a run of the host's labels (or who have none)."""
+    def _candidates(self, host: str, url: str) -> list[_Provider]:
+        """Providers whose host word is a run of the host's labels (or who have none and may
+        cover `url`)."""
         labels = host.split(".")
-        found = list(self._by_word.get("", ()))
+        found = self._without_word(url)
         for start in range(len(labels)):
             for end in range(start + 1, len(labels) + 1):
                 found += self._by_word.get(".".join(labels[start:end]), ())

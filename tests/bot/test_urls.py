@@ -3,12 +3,14 @@ refused and why; and properties that hold for any text a member could type."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidLink
-from bot.urls import canonical_url, link_key, parse_link
+from bot.urls import canonical_url, has_control_characters, link_key, parse_link
 
 # Each row: links that must be one suggestion, and the link shown for the first.
 SAME_ARTICLE = [
@@ -333,3 +335,41 @@ def test_any_text_is_a_link_or_a_refusal_and_links_are_stable(raw: str) -> None:
     assert again == link  # idempotent: the shown link parses to itself
     assert parse_link(link.key) == parse_link("https:" + link.key)  # the key is a link too
     assert link.url.partition(":")[2] == link.key  # equal identities render to equal links
+
+
+def test_control_characters_are_unicodes_cc_category_and_spaces_are_strs() -> None:
+    """The checks are regular expressions now; they must refuse exactly what the per-character
+    definitions do (Cc, and str.isspace), over the BMP."""
+    for code_point in range(0x10000):
+        char = chr(code_point)
+        control = unicodedata.category(char) == "Cc"
+        assert has_control_characters(f"a{char}b") == control, hex(code_point)
+        refused = control or char.isspace()
+        if 0xD800 <= code_point <= 0xDFFF:
+            continue  # a lone surrogate is refused as invalid text, before this check
+        refusal = _refusal(f"https://example.com/a{char}b")
+        assert ("spaces or control" in refusal) == refused, hex(code_point)
+
+
+def _refusal(url: str) -> str:
+    try:
+        canonical_url(url)
+    except InvalidLink as error:
+        return str(error)
+    return ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("https://support.mozilla.org/kb/x?as=u&id=1", "https://support.mozilla.org/kb/x?id=1"),
+        ("https://m.bilibili.com/video/1?bbid=9&ts=1&p=2", "https://m.bilibili.com/video/1?p=2"),
+        ("https://academic.oup.com/a/1?redirectedFrom=x", "https://academic.oup.com/a/1"),
+        ("https://www.nikkei.com/article/1?i_cid=x&page=2", "https://nikkei.com/article/1?page=2"),
+        ("https://kahoot.it/challenge/1?refer_method=link", "https://kahoot.it/challenge/1"),
+        ("https://example.org/post?as=u&bbid=9&refer_method=x", None),  # their fields, elsewhere
+    ],
+)
+def test_sites_whose_rules_name_no_host_word_are_still_found(raw: str, kept: str | None) -> None:
+    """ClearURLs providers without a host word are tried through one joined search first."""
+    assert canonical_url(raw) == (kept or raw)
