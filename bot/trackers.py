@@ -115,7 +115,9 @@ class TrackerRules:
         self._sites = {site: _union(rules) for site, rules in own["sites"].items()}
         self._paths = [(re.compile(path), _union(rules)) for path, rules in own["paths"].items()]
         self.fingerprint = fingerprint
-        self._wordless: tuple[re.Pattern[str] | None, list[_Provider]] | None = None
+        # (one search over their sites, all of them, those that cover every link)
+        self._wordless: tuple[re.Pattern[str] | None, list[_Provider], list[_Provider]] | None
+        self._wordless = None
 
     def _without_word(self, url: str) -> list[_Provider]:
         """The providers without a host word that may cover `url`: one search over all their
@@ -125,11 +127,10 @@ class TrackerRules:
             patterns = [p.url_pattern() for p in providers]
             joinable = [p for p in patterns if p is not None and p.pattern not in _EVERYTHING]
             one = _either(joinable)
-            self._wordless = (one[0] if len(one) == 1 else None, providers)
-        joined, providers = self._wordless
-        if joined is None or joined.search(url):
-            return providers
-        return [p for p in providers if p.covers_everything()]
+            everywhere = [p for p in providers if p.covers_everything()]
+            self._wordless = (one[0] if len(one) == 1 else None, providers, everywhere)
+        joined, providers, everywhere = self._wordless
+        return list(providers if joined is None or joined.search(url) else everywhere)
 
     def strip(
         self, url: str, host: str, path: str, pairs: Sequence[Pair], *, referral: bool
