@@ -9,7 +9,7 @@ from typing import NamedTuple
 from bot.models import Author, LinkFacts, Suggestion
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
-from storage.sql import Database, Transaction, table_of
+from storage.sql import Database, Transaction, insert_rows, table_of
 
 CHUNK = 400  # (cycle, key) pairs per IN list
 
@@ -66,13 +66,13 @@ class SuggestionWriter:
                         p.now,
                     )
                 )
-            if rows:
-                await transaction.execute_many(
-                    "INSERT INTO suggestions (cycle_id, number, link_key, url, note,"
-                    " author_platform, author_id, author_name, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
+            await insert_rows(  # one statement on PostgreSQL, not one per suggestion
+                transaction,
+                "INSERT INTO suggestions (cycle_id, number, link_key, url, note,"
+                " author_platform, author_id, author_name, created_at)",
+                ("bigint", "integer", *["text"] * 6, "timestamptz"),
+                rows,
+            )
             stored = await _live(transaction, sorted(new))
         results = []
         for proposal in proposals:
