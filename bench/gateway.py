@@ -57,45 +57,44 @@ async def feed(
     return clock() - started
 
 
-class BurstClock:
-    """Each vote's latency to durable, from what the ballot itself reports: after a batch of
-    votes commits, each changed suggestion's new tally is announced once. A card's k-th new
-    vote of the burst is durable when its tally first shows k more votes than before."""
+class DurableClock:
+    """Votes durable, from what the ballot itself reports (no query loading the machine
+    measured): after a batch of votes commits, each changed suggestion's new tally is announced
+    once, so a card's k-th new vote of a run is durable when its tally first shows k more votes
+    than before. Also gives each vote's latency, from the moment its payload went in."""
 
-    def __init__(self, app: App, payloads: list[dict[str, Any]]) -> None:
+    def __init__(self, app: App) -> None:
         self.latencies: list[float] = []
-        self.fed: list[float] = []
         self._app = app
-        self._payloads = payloads
+        self._fed: list[float] = []
         self._waiting: dict[int, list[tuple[int, int]]] = {}  # suggestion -> (votes, payload)
-        self._listening = False
+        app.ballot.on_tally_changed(self._heard)
 
-    async def run(self, bot: discord.Client) -> None:
+    async def run(self, bot: discord.Client, payloads: list[dict[str, Any]]) -> float:
+        """Seconds from the first payload parsed until every vote they make is durable."""
         rows = await self._app.database.fetch_all(
             "SELECT c.message_id, s.id, s.votes FROM cards c"
             " JOIN suggestions s ON s.id = c.suggestion_id"
         )
-        suggestion_of = {row[0]: (row[1], row[2]) for row in rows}
+        suggestion_of = {row[0]: row[1] for row in rows}
+        wanted = {row[1]: row[2] for row in rows}
         seen: set[tuple[str, str]] = set()
-        wanted = dict(suggestion_of.values())
-        for index, payload in enumerate(self._payloads):
+        self.latencies, self._fed, self._waiting = [], [], {}
+        for index, payload in enumerate(payloads):
             if (payload["message_id"], payload["user_id"]) in seen:
                 continue  # a repeated reaction is durable with the first
             seen.add((payload["message_id"], payload["user_id"]))
-            suggestion, _ = suggestion_of[payload["message_id"]]
+            suggestion = suggestion_of[payload["message_id"]]
             wanted[suggestion] += 1
             self._waiting.setdefault(suggestion, []).append((wanted[suggestion], index))
-        if not self._listening:
-            self._app.ballot.on_tally_changed(self._heard)
-            self._listening = True
 
         async def all_heard() -> bool:
             return not any(self._waiting.values())
 
-        await feed(bot, self._payloads, all_heard, self.fed)
+        return await feed(bot, payloads, all_heard, self._fed)
 
     async def _heard(self, tally: Tally) -> None:
         now = time.perf_counter()
         waiting = self._waiting.get(tally.suggestion.id, [])
         while waiting and waiting[0][0] <= tally.votes:
-            self.latencies.append(now - self.fed[waiting.pop(0)[1]])
+            self.latencies.append(now - self._fed[waiting.pop(0)[1]])

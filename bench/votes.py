@@ -22,7 +22,7 @@ import asyncpg
 import discord
 
 from bench.common import Figure, bench_app, database_settings, percentile
-from bench.gateway import BurstClock, discord_bot, feed, reaction_payloads
+from bench.gateway import DurableClock, discord_bot, feed, reaction_payloads
 from bot.app import App, Tuning
 from bot.models import CardRef, Member
 from bot.settings import DiscordSettings
@@ -142,28 +142,22 @@ async def discord_figures(quick: bool, store: str = "sqlite") -> list[Figure]:
             warm = [reaction(member(9, "warm"), 9, card) for card in cards]
             await feed(bot, warm, lambda: _votes_at_least(app, len(cards)))
             await until_edited(lambda: len(api.find("PATCH", "/channels/")), len(cards))
+            durable = DurableClock(app)
             pairs = []  # (baseline, ours), one right after the other: the machine's pace drifts
             for run in range(1 if quick else REPEATS):  # short runs: the median of a few
                 payloads = reaction_payloads(count, cards, seed=run, first=10_000 + run * count)
                 baseline = await discord_baseline(server.api_base, payloads)
-                wanted = await _votes(app) + len(
-                    {(p["message_id"], p["user_id"]) for p in payloads}
-                )
-
-                async def all_durable(wanted: int = wanted) -> bool:
-                    return await _votes(app) >= wanted
-
-                pairs.append((baseline, count / await feed(bot, payloads, all_durable)))
+                pairs.append((baseline, count / await durable.run(bot, payloads)))
             baseline, ours = sorted(pairs, key=lambda pair: pair[1] / pair[0])[len(pairs) // 2]
             core = await core_rate(app, cards, count)
-            clock = BurstClock(app, reaction_payloads(count, cards, seed=99, first=900_000))
-            await clock.run(bot)  # the burst again, on fresh voters, timed per vote
+            # the burst again, on fresh voters, timed per vote
+            await durable.run(bot, reaction_payloads(count, cards, seed=99, first=900_000))
             stored = await app.database.fetch_one("SELECT COUNT(*) FROM votes")
             await app.shut_down()
     raw, raw_name = await raw_baseline(count, store)
     assert stored is not None
     assert stored[0] > 0
-    p99 = percentile(clock.latencies, 0.99)
+    p99 = percentile(durable.latencies, 0.99)
     return [
         Figure(
             "Discord votes: reaction payload to durable vote",

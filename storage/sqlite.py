@@ -158,13 +158,15 @@ class SqliteTransaction:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
+    # One trip to the connection's thread per query (a cursor's execute, fetch and close would
+    # be three, each waiting for the event loop's next turns to hand back its result).
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._connection.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._connection.execute_fetchall(sql, tuple(params)))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._connection.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = list(await self._connection.execute_fetchall(sql, tuple(params)))
+        return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._connection.execute(sql, tuple(params)) as cursor:

@@ -93,7 +93,7 @@ class VoteWriter:
                     adds.pop(key, None)
                 outcomes.append((suggestion, changed, False))
             await delete_rows(transaction, "votes", VOTE_KEY, VOTE_KINDS[:3], sorted(removes))
-            added = await _insert(transaction, sorted(adds), now)
+            added = await _insert(transaction, sorted(adds), now)  # B-tree order: faster
             for key in adds.keys() - retracted - added:  # it was there already
                 suggestion = outcomes[adds[key]][0]
                 outcomes[adds[key]] = (suggestion, False, False)
@@ -132,9 +132,7 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
     cards = {cast.card for cast in casts if cast.card is not None}
     ids = {cast.suggestion_id for cast in casts if cast.suggestion_id is not None}
     by_card: dict[CardRef, Suggestion] = {}
-    for card_chunk in _chunks(
-        sorted(cards, key=lambda c: (c.platform, c.channel_id, c.message_id))
-    ):
+    for card_chunk in _chunks(sorted(cards)):
         wanted, params = table_of(
             transaction.dialect,
             ("text", "text", "text"),
