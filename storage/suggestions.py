@@ -114,7 +114,11 @@ class LinkLookup:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._batches: Batcher[Asked, LinkFacts] = Batcher(self._answer, "link lookup", most=CHUNK)
+        self._batches: Batcher[Asked, LinkFacts] = Batcher(
+            self._answer,
+            "link lookup",
+            most=CHUNK if database.dialect == "sqlite" else 0,  # arrays: no parameter limit
+        )
 
     async def ask(self, asked: Asked) -> LinkFacts:
         return await self._batches.submit(asked)
