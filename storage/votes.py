@@ -15,7 +15,15 @@ from typing import TypeVar
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, WITH_TALLIES, fold, suggestion_from
-from storage.sql import Database, Transaction, delete_rows, insert_rows, one_of, table_of
+from storage.sql import (
+    Database,
+    Transaction,
+    delete_rows,
+    insert_rows,
+    one_of,
+    stamp,
+    table_of,
+)
 
 CHUNK = 900  # rows per IN (...) list: SQLite's and PostgreSQL's limits are 32,766 parameters
 
@@ -116,8 +124,9 @@ async def _insert(transaction: Transaction, keys: Sequence[_Key], now: datetime)
     """Insert the votes; the ones that were not there already."""
     added: set[_Key] = set()
     whole = transaction.dialect == "postgres"  # arrays: one statement, its triggers run once
+    when = stamp(transaction.dialect, now)
     for chunk in [list(keys)] if whole and keys else _chunks(keys):
-        rows, params = table_of(transaction.dialect, VOTE_KINDS, [(*key, now) for key in chunk])
+        rows, params = table_of(transaction.dialect, VOTE_KINDS, [(*key, when) for key in chunk])
         found = await transaction.fetch_all(
             "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
             f" {rows} ON CONFLICT DO NOTHING RETURNING suggestion_id, platform, voter_id",
