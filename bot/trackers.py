@@ -143,10 +143,13 @@ class TrackerRules:
             if host == site or host.endswith("." + site):
                 patterns.append(rule)
         patterns += [rule for pattern, rule in self._paths if pattern.match(path)]
+        left = _without(pairs, patterns)
+        if not left:
+            return left  # nothing for ClearURLs' providers to decide: skip their patterns
+        found: list[re.Pattern[str] | None] = []
         for provider in self._candidates(host, url):
-            patterns += provider.fields_for(host, url, referral=referral)
-        found = [pattern for pattern in patterns if pattern is not None]
-        return [pair for pair in pairs if not any(p.match(pair[0]) for p in found)]
+            found += provider.fields_for(host, url, referral=referral)
+        return _without(left, found)
 
     def _candidates(self, host: str, url: str) -> list[_Provider]:
         """Providers whose host word is a run of the host's labels (or who have none and may
@@ -157,6 +160,11 @@ class TrackerRules:
             for end in range(start + 1, len(labels) + 1):
                 found += self._by_word.get(".".join(labels[start:end]), ())
         return found
+
+
+def _without(pairs: Sequence[Pair], patterns: list[re.Pattern[str] | None]) -> list[Pair]:
+    found = [pattern for pattern in patterns if pattern is not None]
+    return [pair for pair in pairs if not any(p.match(pair[0]) for p in found)]
 
 
 @functools.cache
