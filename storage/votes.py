@@ -122,18 +122,33 @@ class VoteWriter:
 
 async def _insert(transaction: Transaction, keys: Sequence[_Key], now: datetime) -> set[_Key]:
     """Insert the votes; the ones that were not there already."""
-    added: set[_Key] = set()
-    whole = transaction.dialect == "postgres"  # arrays: one statement, its triggers run once
     when = stamp(transaction.dialect, now)
-    for chunk in [list(keys)] if whole and keys else _chunks(keys):
-        rows, params = table_of(transaction.dialect, VOTE_KINDS, [(*key, when) for key in chunk])
-        found = await transaction.fetch_all(
+    return await _keys_from(
+        transaction,
+        lambda rows: (
             "INSERT INTO votes (suggestion_id, platform, voter_id, created_at)"
-            f" {rows} ON CONFLICT DO NOTHING RETURNING suggestion_id, platform, voter_id",
-            params,
-        )
-        added.update((row[0], row[1], row[2]) for row in found)
-    return added
+            f" {rows} ON CONFLICT DO NOTHING RETURNING suggestion_id, platform, voter_id"
+        ),
+        VOTE_KINDS,
+        [(*key, when) for key in keys],
+    )
+
+
+async def _keys_from(
+    transaction: Transaction,
+    statement: Callable[[str], str],
+    kinds: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> set[_Key]:
+    """The votes' keys that `statement` (given `rows` as a table) returns: in chunks on SQLite,
+    in one statement on PostgreSQL (arrays have no parameter limit; its triggers run once)."""
+    found: set[_Key] = set()
+    whole = transaction.dialect == "postgres"
+    for chunk in [list(rows)] if whole and rows else _chunks(rows):
+        table, params = table_of(transaction.dialect, kinds, chunk)
+        answered = await transaction.fetch_all(statement(table), params)
+        found.update((row[0], row[1], row[2]) for row in answered)
+    return found
 
 
 async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Suggestion | None]:
@@ -206,16 +221,15 @@ async def _late(transaction: Transaction, casts: Sequence[Cast]) -> set[tuple[in
 
 
 async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:
-    found: set[_Key] = set()
-    for chunk in _chunks(sorted(keys)):
-        wanted, params = table_of(transaction.dialect, ("bigint", "text", "text"), chunk)
-        rows = await transaction.fetch_all(
+    return await _keys_from(
+        transaction,
+        lambda rows: (
             "SELECT suggestion_id, platform, voter_id FROM votes"
-            f" WHERE (suggestion_id, platform, voter_id) IN ({wanted})",
-            params,
-        )
-        found.update((row[0], row[1], row[2]) for row in rows)
-    return found
+            f" WHERE (suggestion_id, platform, voter_id) IN ({rows})"
+        ),
+        VOTE_KINDS[:3],
+        sorted(keys),
+    )
 
 
 async def _tallies(transaction: Transaction, ids: set[int]) -> dict[int, Tally]:
