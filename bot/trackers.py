@@ -89,9 +89,6 @@ class _Provider:
     def url_pattern(self) -> re.Pattern[str] | None:
         return self._patterns()[0]  # type: ignore[no-any-return]
 
-    def covers_everything(self) -> bool:
-        return str(self._data.get("urlPattern", "")) in _EVERYTHING
-
     def fields_for(self, host: str, url: str, *, referral: bool) -> list[re.Pattern[str]]:
         """The field patterns this provider removes from `url`, if it covers it."""
         covers, exceptions, fields, referral_fields = self._patterns()
@@ -127,7 +124,11 @@ class TrackerRules:
             patterns = [p.url_pattern() for p in providers]
             joinable = [p for p in patterns if p is not None and p.pattern not in _EVERYTHING]
             one = _either(joinable)
-            everywhere = [p for p in providers if p.covers_everything()]
+            everywhere = [  # never in the joined search, so always tried
+                provider
+                for provider, pattern in zip(providers, patterns, strict=True)
+                if pattern is not None and pattern.pattern in _EVERYTHING
+            ]
             self._wordless = (one[0] if len(one) == 1 else None, providers, everywhere)
         joined, providers, everywhere = self._wordless
         return list(providers if joined is None or joined.search(url) else everywhere)
