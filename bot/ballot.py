@@ -21,6 +21,7 @@ from bot.models import (
     Cast,
     Cycle,
     IssueRef,
+    LinkFacts,
     Member,
     Rollover,
     Shortlist,
@@ -96,32 +97,47 @@ class Ballot:
         link = parse_link(raw_url)
         note = clean_note(note)
         cycle = await self.current_cycle()
-
-        facts = await self._store.link_facts(cycle.id, link.key, member.platform, member.id)
-        if facts.live is not None:
-            return await self._existing(member, await self._shown_securely(facts.live, link))
-        if facts.featured_in is not None and not (anyway and member.is_curator):
-            issue = await self._store.featured_issue(facts.featured_in)
-            raise AlreadyFeatured(already_featured(issue, curator=member.is_curator))
-        if not member.is_curator and facts.made >= self._limit:
-            raise SuggestionLimitReached(
-                f"You've already made {facts.made} suggestions for the next issue, the most one "
-                "member can make. Votes for other suggestions are always welcome."
-            )
-
         author = Author(member.platform, member.id, member.name)
-        suggestion, created = await self._store.add_suggestion(
-            cycle.id, link.key, link.url, note, author, self._clock()
+        added = await self._store.add_suggestion(
+            cycle.id,
+            link.key,
+            link.url,
+            note,
+            author,
+            self._clock(),
+            admit=lambda facts: self._refusal(facts, member, anyway=anyway) is None,
         )
-        if not created:  # the same link arrived concurrently
-            return await self._existing(member, await self._shown_securely(suggestion, link))
+        if added.suggestion is None:
+            raise await self._refused(added.facts, member, anyway=anyway)
+        if not added.created:
+            return await self._existing(member, await self._shown_securely(added.suggestion, link))
+        suggestion = added.suggestion
         log.info(
             "Suggestion #%d %s by %s:%s", suggestion.number, link.url, member.platform, member.id
         )
         await notify(self._suggestion_listeners, suggestion)
-        earlier = facts.earlier and await self._store.suggestion(facts.earlier)
+        earlier = added.facts.earlier and await self._store.suggestion(added.facts.earlier)
         before = await self._store.tally(earlier.id) if earlier else None
         return Suggested(suggestion, is_new=True, before=before)
+
+    def _refusal(self, facts: LinkFacts, member: Member, *, anyway: bool) -> str | None:
+        """Why the rules refuse a new suggestion of a link (with these facts) from `member`."""
+        if facts.featured_in is not None and not (anyway and member.is_curator):
+            return "featured"
+        if not member.is_curator and facts.made >= self._limit:
+            return "limit"
+        return None
+
+    async def _refused(self, facts: LinkFacts, member: Member, *, anyway: bool) -> Exception:
+        """What to tell `member` of the refusal."""
+        if self._refusal(facts, member, anyway=anyway) == "featured":
+            assert facts.featured_in is not None
+            issue = await self._store.featured_issue(facts.featured_in)
+            return AlreadyFeatured(already_featured(issue, curator=member.is_curator))
+        return SuggestionLimitReached(
+            f"You've already made {facts.made} suggestions for the next issue, the most one "
+            "member can make. Votes for other suggestions are always welcome."
+        )
 
     async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:
         """A link first suggested over http is shown as https once anyone gives that form."""

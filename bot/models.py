@@ -81,6 +81,14 @@ class LinkFacts(NamedTuple):
     earlier: int | None = None  # the latest earlier cycle's suggestion of it
 
 
+class Added(NamedTuple):
+    """What storage did with a proposed suggestion."""
+
+    facts: LinkFacts  # as the ballot's rules judged them
+    suggestion: Suggestion | None  # the new one, or the live one with the link; None: refused
+    created: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Why:
     """Why a suggestion stands where it does (`/shortlist why <n>`)."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.models import (
+    Added,
     Announcement,
     Author,
     CardRef,
@@ -41,9 +42,18 @@ class BallotStore(Protocol):
         """Close `cycle_id` (linking `issue`) and open the next cycle, atomically."""
 
     async def add_suggestion(
-        self, cycle_id: int, key: str, url: str, note: str, author: Author, now: datetime
-    ) -> tuple[Suggestion, bool]:
-        """Insert the next-numbered suggestion, or return the live one with that key and False."""
+        self,
+        cycle_id: int,
+        key: str,
+        url: str,
+        note: str,
+        author: Author,
+        now: datetime,
+        admit: Callable[[LinkFacts], bool],
+    ) -> Added:
+        """Insert the next-numbered suggestion if no live one has that key and `admit` (the
+        ballot's rules) agrees, given the link's facts; read, judged and written in one
+        transaction, so concurrent proposals see each other (the limit, one link once)."""
 
     async def show_url(self, suggestion_id: int, url: str) -> None:
         """Show the suggestion under another form of its link (https rather than http)."""
@@ -54,10 +64,6 @@ class BallotStore(Protocol):
         """What the suggested page calls itself (see bot/pages.py)."""
 
     async def suggestion_by_number(self, cycle_id: int, number: int) -> Suggestion | None: ...
-
-    async def link_facts(self, cycle_id: int, key: str, platform: str, author_id: str) -> LinkFacts:
-        """In one read: the live suggestion with that link, how many the author has made, the
-        issue that featured the link, and an earlier cycle's suggestion of it."""
 
     async def featured_issue(self, entry_id: int) -> FeaturedIssue | None: ...
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 
 from bot.models import (
+    Added,
     Author,
     CardRef,
     Cast,
@@ -23,7 +24,7 @@ from bot.models import (
 from storage.mirror import CycleMirror
 from storage.rows import SUGGESTION_COLUMNS, WITH_TALLIES, fold, suggestion_from
 from storage.sql import Database, Row, maybe_moment, moment
-from storage.suggestions import Asked, LinkLookup, Proposal, SuggestionWriter
+from storage.suggestions import Proposal, SuggestionWriter
 from storage.votes import VoteWriter
 
 MIRROR_ABOVE = 100  # longer shortlists are sorted in memory
@@ -44,7 +45,6 @@ class SqlBallotStore:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._suggestions = SuggestionWriter(database)
-        self._lookups = LinkLookup(database)
         self._mirror = CycleMirror()
         self._votes = VoteWriter(database, self._mirror.put)  # changed tallies, once a batch
 
@@ -82,14 +82,19 @@ class SqlBallotStore:
         return Rollover(closed, _cycle(opened))
 
     async def add_suggestion(
-        self, cycle_id: int, key: str, url: str, note: str, author: Author, now: datetime
-    ) -> tuple[Suggestion, bool]:
-        suggestion, created = await self._suggestions.add(
-            Proposal(cycle_id, key, url, note, author, now)
-        )
-        if created:
-            self._mirror.put(Tally(suggestion, {}))
-        return suggestion, created
+        self,
+        cycle_id: int,
+        key: str,
+        url: str,
+        note: str,
+        author: Author,
+        now: datetime,
+        admit: Callable[[LinkFacts], bool],
+    ) -> Added:
+        added = await self._suggestions.add(Proposal(cycle_id, key, url, note, author, now, admit))
+        if added.created and added.suggestion is not None:
+            self._mirror.put(Tally(added.suggestion, {}))
+        return added
 
     async def show_url(self, suggestion_id: int, url: str) -> None:
         await self._db.execute("UPDATE suggestions SET url = ? WHERE id = ?", (url, suggestion_id))
@@ -115,9 +120,6 @@ class SqlBallotStore:
             (cycle_id, number),
         )
         return suggestion_from(row) if row is not None else None
-
-    async def link_facts(self, cycle_id: int, key: str, platform: str, author_id: str) -> LinkFacts:
-        return await self._lookups.ask(Asked(cycle_id, key, platform, author_id))
 
     async def featured_issue(self, entry_id: int) -> FeaturedIssue | None:
         row = await self._db.fetch_one(

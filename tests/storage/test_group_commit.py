@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.ballot import Ballot
-from bot.errors import SelfVote
+from bot.errors import SelfVote, SuggestionLimitReached
 from bot.models import CardRef, Member, VoteChange
 from storage import SqlBallotStore, SqlCardStore
 
@@ -45,6 +45,21 @@ async def test_members_suggesting_at_once_get_one_suggestion_per_link(ballot: Ba
     assert sorted(r.suggestion.number for r in created) == list(range(1, 8))
     refused = [r for r in results if isinstance(r, BaseException)]
     assert len(refused) == 33  # the same link again: "already on the ballot"
+
+
+async def test_a_member_suggesting_many_links_at_once_gets_the_limit(ballot: Ballot) -> None:
+    """The limit (3 here) is judged in the transaction that adds: links sent at once all read
+    "0 made" beforehand, yet only the first three are added."""
+    member = Member("chat", "eager", "Eager")
+    results = await asyncio.gather(
+        *(ballot.suggest(member, f"https://example.com/{n}") for n in range(8)),
+        return_exceptions=True,
+    )
+    added = [r.suggestion.url for r in results if not isinstance(r, BaseException)]
+    assert added == [f"https://example.com/{n}" for n in range(3)]
+    assert all(isinstance(r, SuggestionLimitReached) for r in results[3:])
+    assert "already made 3 suggestions" in str(results[3])
+    assert len((await ballot.shortlist(CURATOR)).ranked) == 3
 
 
 async def test_a_burst_of_votes_counts_each_member_once(
