@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
+from functools import partial
 
 from bot.basics import Clock, notify, require_curator, utcnow
 from bot.errors import (
@@ -98,17 +99,12 @@ class Ballot:
         note = clean_note(note)
         cycle = await self.current_cycle()
         author = Author(member.platform, member.id, member.name)
+        admit = partial(self._admits, member, anyway=anyway)
         added = await self._store.add_suggestion(
-            cycle.id,
-            link.key,
-            link.url,
-            note,
-            author,
-            self._clock(),
-            admit=lambda facts: self._refusal(facts, member, anyway=anyway) is None,
+            cycle.id, link.key, link.url, note, author, self._clock(), admit
         )
         if added.suggestion is None:
-            raise await self._refused(added.facts, member, anyway=anyway)
+            raise await self._refusal(added.facts, member)
         if not added.created:
             return await self._existing(member, await self._shown_securely(added.suggestion, link))
         suggestion = added.suggestion
@@ -120,18 +116,16 @@ class Ballot:
         before = await self._store.tally(earlier.id) if earlier else None
         return Suggested(suggestion, is_new=True, before=before)
 
-    def _refusal(self, facts: LinkFacts, member: Member, *, anyway: bool) -> str | None:
-        """Why the rules refuse a new suggestion of a link (with these facts) from `member`."""
+    def _admits(self, member: Member, facts: LinkFacts, *, anyway: bool) -> bool:
+        """The rules for a new link: one no issue featured (a curator may add it `anyway`), and
+        at most the limit per member (curators have none)."""
         if facts.featured_in is not None and not (anyway and member.is_curator):
-            return "featured"
-        if not member.is_curator and facts.made >= self._limit:
-            return "limit"
-        return None
+            return False
+        return member.is_curator or facts.made < self._limit
 
-    async def _refused(self, facts: LinkFacts, member: Member, *, anyway: bool) -> Exception:
-        """What to tell `member` of the refusal."""
-        if self._refusal(facts, member, anyway=anyway) == "featured":
-            assert facts.featured_in is not None
+    async def _refusal(self, facts: LinkFacts, member: Member) -> Exception:
+        """What to tell `member` when `_admits` said no."""
+        if facts.featured_in is not None:  # (a curator adding it anyway is never refused)
             issue = await self._store.featured_issue(facts.featured_in)
             return AlreadyFeatured(already_featured(issue, curator=member.is_curator))
         return SuggestionLimitReached(
@@ -233,8 +227,7 @@ class Ballot:
         return await self._ranked(cycle, None if limit is None else max(limit, 0))
 
     async def why(self, member: Member, number: int, cycle_id: int | None = None) -> Why:
-        """Curators: how suggestion #`number` (of the open cycle, or `cycle_id`) came to its
-        count."""
+        """Curators: how suggestion #`number` (open cycle, or `cycle_id`) came to its count."""
         require_curator(member)
         return await self._store.why((await self.suggestion(number, cycle_id)).id)
 
