@@ -196,7 +196,8 @@ class PostgresDatabase:
             try:
                 await connection.execute("BEGIN" if begin else "SELECT 1")
             except CONNECTION_LOST:
-                connection.terminate()  # the pool opens a new one in its place
+                with contextlib.suppress(asyncpg.InterfaceError):  # released itself as it closed
+                    connection.terminate()  # the pool opens a new one in its place
                 await self._pool.release(connection)
                 if attempt == 2:
                     raise
