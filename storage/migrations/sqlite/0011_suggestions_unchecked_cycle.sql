@@ -1,0 +1,2 @@
+-- Nothing to do on SQLite: its foreign-key check is one index probe and takes no lock, so the
+-- suggestions table keeps it (migrations/postgres/0011 drops PostgreSQL's, for speed).
