@@ -7,21 +7,10 @@ from collections import defaultdict
 from bot.models import Author, Suggestion, Tally
 from storage.sql import Row, moment
 
-_FIELDS = (
-    "id",
-    "cycle_id",
-    "number",
-    "url",
-    "note",
-    "author_platform",
-    "author_id",
-    "author_name",
-    "created_at",
-    "title",
-    "description",
+SUGGESTION_COLUMNS = (
+    "s.id, s.cycle_id, s.number, s.url, s.note, s.author_platform, s.author_id, s.author_name,"
+    " s.created_at, s.title, s.description"
 )
-SUGGESTION_FIELDS = ", ".join(_FIELDS)  # as RETURNING names them (SQLite takes no table there)
-SUGGESTION_COLUMNS = ", ".join(f"s.{field}" for field in _FIELDS)
 
 # Suggestions with their per-platform tallies, one row per (suggestion, platform), for `fold`.
 WITH_TALLIES = (

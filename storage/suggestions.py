@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from bot.models import Added, Author, LinkFacts, Suggestion
 from storage.batching import Batcher
-from storage.rows import SUGGESTION_COLUMNS, SUGGESTION_FIELDS, suggestion_from
+from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 from storage.sql import Database, Transaction, table_of
 
 MOST = 400  # proposals per transaction on SQLite: nine parameters each, under its limit
@@ -53,7 +53,8 @@ class SuggestionWriter:
             for proposal, facts in zip(proposals, read, strict=True):
                 place = (proposal.cycle_id, proposal.key)
                 author = (proposal.cycle_id, proposal.author.platform, proposal.author.id)
-                facts = facts._replace(made=facts.made + made[author])
+                if made[author]:
+                    facts = facts._replace(made=facts.made + made[author])
                 judged.append(facts)
                 if facts.live is None and place not in first and proposal.admit(facts):
                     first[place] = proposal
@@ -112,30 +113,30 @@ async def _insert(
             "SELECT COALESCE(MAX(number), 0) FROM suggestions WHERE cycle_id = ?", (cycle_id,)
         )
         numbers[cycle_id] = int(row[0]) if row else 0
-    rows = []
+    numbered = []
     for p in proposals:
         numbers[p.cycle_id] += 1
-        who = p.author
-        rows.append(
-            (
-                p.cycle_id,
-                numbers[p.cycle_id],
-                p.key,
-                p.url,
-                p.note,
-                who.platform,
-                who.id,
-                who.name,
-                p.now,
-            )
-        )
+        numbered.append((numbers[p.cycle_id], p))
     table, params = table_of(
-        transaction.dialect, ("bigint", "integer", *["text"] * 6, "timestamptz"), rows
+        transaction.dialect,
+        ("bigint", "integer", *["text"] * 6, "timestamptz"),
+        [_row(n, p) for n, p in numbered],
     )
-    stored = await transaction.fetch_all(
+    ids = await transaction.fetch_all(
         "INSERT INTO suggestions (cycle_id, number, link_key, url, note, author_platform,"
-        f" author_id, author_name, created_at) {table}"
-        f" RETURNING {SUGGESTION_FIELDS}, link_key",
+        f" author_id, author_name, created_at) {table} RETURNING cycle_id, number, id",
         params,
     )
-    return {(row["cycle_id"], row["link_key"]): suggestion_from(row) for row in stored}
+    id_of = {(row[0], row[1]): row[2] for row in ids}
+    # The rest is what was written (title and description start empty): nothing to read back.
+    return {
+        (p.cycle_id, p.key): Suggestion(
+            id_of[p.cycle_id, n], p.cycle_id, n, p.url, p.note, p.author, p.now
+        )
+        for n, p in numbered
+    }
+
+
+def _row(number: int, p: Proposal) -> tuple[object, ...]:
+    who = p.author
+    return (p.cycle_id, number, p.key, p.url, p.note, who.platform, who.id, who.name, p.now)
