@@ -27,7 +27,8 @@ SPECIAL_USE_SUFFIXES = (
     "invalid",
     "onion",
 )
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_LABEL = r"(?!-)[a-z0-9_-]{1,63}(?<!-)"
+_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")  # dot-separated labels, none empty
 _SHORTHAND_IPV4 = re.compile(r"^(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+)){0,3}$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
@@ -51,14 +52,13 @@ def public_host(raw_host: str) -> str:
         return str(_public_address(_ipv4(host)))
     if ":" in host:  # an IPv6 address needs its brackets
         raise InvalidLink("That link's host isn't a valid name or address.")
-    labels = host.split(".")
-    if not all(_LABEL.match(label) for label in labels):
+    if not _NAME.fullmatch(host):
         raise InvalidLink("That link's host isn't a valid name or address.")
     if host.endswith(SPECIAL_USE_SUFFIXES) and any(
         host == suffix or host.endswith("." + suffix) for suffix in SPECIAL_USE_SUFFIXES
     ):
         raise InvalidLink(f"Links to {host} can't be suggested: it isn't on the public internet.")
-    if len(labels) < 2:
+    if "." not in host:
         raise InvalidLink("That link's host isn't a public domain name.")
     return host
 

@@ -17,7 +17,7 @@ from bot.sites import Pair, https_only, keeps_ref, one_form
 from bot.trackers import fingerprint, rules
 
 MAX_URL_LENGTH = 2048
-RULES_VERSION = 2  # bump when the code's rules change; tracker data carries its own fingerprint
+RULES_VERSION = 3  # bump when the code's rules change; tracker data carries its own fingerprint
 
 _SCHEME = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*):(?P<rest>.*)$", re.DOTALL)
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
@@ -158,14 +158,16 @@ def _escapes(text: str) -> str:
 
 
 def _path(path: str) -> str:
-    segments: list[str] = []
-    for segment in path.split("/")[1:]:
-        if segment == "..":
-            if segments:
-                segments.pop()
-        elif segment != ".":
-            segments.append(segment)
-    return _escapes(quote("/" + "/".join(segments), safe=_PATH_SAFE)).rstrip("/")
+    if "/." in path:  # a "." or ".." segment, maybe
+        segments: list[str] = []
+        for segment in path.split("/")[1:]:
+            if segment == "..":
+                if segments:
+                    segments.pop()
+            elif segment != ".":
+                segments.append(segment)
+        path = "/" + "/".join(segments)
+    return _escapes(quote(path, safe=_PATH_SAFE)).rstrip("/")
 
 
 def _pairs(query: str) -> list[Pair]:

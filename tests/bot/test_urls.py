@@ -290,6 +290,8 @@ REFUSED = [
     ("https://intranet/page", "public domain"),
     ("hello", "public domain"),
     ("https://exa_mple..com/", "valid name"),
+    ("https://exa%0A.com/", "valid name"),  # a line break, once its escape is decoded
+    ("https://exa%0d%0a.example.com/", "valid name"),
     ("https://example.com/" + "a" * 2040, "longer than 2048"),
     ("https://example.com/\x00", "control characters"),
     ("https://example.com/a\nb", "control characters"),
@@ -335,6 +337,8 @@ def test_any_text_is_a_link_or_a_refusal_and_links_are_stable(raw: str) -> None:
     assert again == link  # idempotent: the shown link parses to itself
     assert parse_link(link.key) == parse_link("https:" + link.key)  # the key is a link too
     assert link.url.partition(":")[2] == link.key  # equal identities render to equal links
+    assert not has_control_characters(link.url)  # nothing that breaks a card's line
+    assert not any(char.isspace() for char in link.url)
 
 
 def test_control_characters_are_unicodes_cc_category_and_spaces_are_strs() -> None:
