@@ -17,8 +17,10 @@ _ZWJ = "\u200d"
 
 
 def _hides_text(note: str) -> bool:
-    if any(char in _HIDDEN for char in note):
+    if not _HIDDEN.isdisjoint(note):
         return True
+    if _ZWJ not in note:
+        return False
     # The zero-width joiner is only welcome inside an emoji sequence (👩‍💻).
     return any(
         char == _ZWJ

@@ -110,6 +110,7 @@ class TrackerRules:
         self._global = _union(own["global"])
         self._referral = _union(own["referral"])
         self._sites = {site: _union(rules) for site, rules in own["sites"].items()}
+        self._site_names = tuple(self._sites)  # one test first: most hosts are none of them
         self._paths = [(re.compile(path), _union(rules)) for path, rules in own["paths"].items()]
         self.fingerprint = fingerprint
         # (one search over their sites, all of them, those that cover every link)
@@ -140,9 +141,10 @@ class TrackerRules:
         patterns = [self._global]
         if referral:
             patterns.append(self._referral)
-        for site, rule in self._sites.items():
-            if host == site or host.endswith("." + site):
-                patterns.append(rule)
+        if host.endswith(self._site_names):
+            for site, rule in self._sites.items():
+                if host == site or host.endswith("." + site):
+                    patterns.append(rule)
         patterns += [rule for pattern, rule in self._paths if pattern.match(path)]
         left = _without(pairs, patterns)
         if not left:
