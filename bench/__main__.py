@@ -15,14 +15,14 @@ from pathlib import Path
 
 from bench import basics, shortlist, slack_votes, suggest, votes
 from bench.common import Figure, machine, on_store, stores
-from bot.running import tune_garbage_collector
+from bot.running import tune_runtime
 
 RESULTS = Path(__file__).with_name("results.json")
 
 
 async def run(quick: bool) -> list[Figure]:
     """Every figure on SQLite, then again on PostgreSQL (when a server answers)."""
-    tune_garbage_collector()  # as `python -m bot` runs
+    tune_runtime()  # as `python -m bot` runs
     figures: list[Figure] = []
     for store in await stores():
         for part in (

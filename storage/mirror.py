@@ -80,8 +80,14 @@ class CycleMirror:
         self.cycle_id, self._tallies, self._loading = None, None, None
 
 
-def _rank(tally: Tally) -> tuple[int, int]:
-    return -tally.votes, tally.suggestion.number
+NUMBERS = 1 << 32  # above any suggestion number (an INTEGER column)
+
+
+def _rank(tally: Tally) -> int:
+    """Most votes first, the earlier suggestion among equals, as one int: an int isn't tracked
+    by the garbage collector, a tuple is, and the 100,000 keys of a long sort made as tuples
+    started collections that held the event loop for 10-20 ms."""
+    return -tally.votes * NUMBERS + tally.suggestion.number
 
 
 def _sorted(tallies: list[Tally]) -> list[Tally]:
