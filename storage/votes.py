@@ -8,15 +8,17 @@ The tallies are kept by triggers (migration 0005) in the same transaction.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 from bot.models import CardRef, Cast, Counted, Suggestion, Tally
 from storage.batching import Batcher, chunks
-from storage.rows import SUGGESTION_COLUMNS, WITH_TALLIES, fold, suggestion_from
+from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 from storage.sql import (
     Database,
+    Row,
     Transaction,
     delete_rows,
     insert_rows,
@@ -31,6 +33,13 @@ _Key = tuple[int, str, str]  # (suggestion, platform, voter)
 VOTE_KEY = ("suggestion_id", "platform", "voter_id")
 VOTE_KINDS = ("bigint", "text", "text", "timestamptz")
 _T = TypeVar("_T")
+# A suggestion live on the open cycle's ballot, with a row per platform that has votes for it.
+_TALLY = "t.platform AS tally_platform, t.votes AS tally_votes"
+_LIVE_JOINS = (
+    " JOIN cycles y ON y.id = s.cycle_id"
+    " LEFT JOIN tallies t ON t.suggestion_id = s.id AND t.votes > 0"
+)
+_LIVE = "s.withdrawn_at IS NULL AND y.closed_at IS NULL"
 
 
 class VoteWriter:
@@ -60,7 +69,7 @@ class VoteWriter:
 
     async def _record(self, casts: Sequence[Cast], now: datetime) -> list[Counted]:
         async with self._db.transaction() as transaction:
-            suggestions = await _resolve(transaction, casts)
+            suggestions, counts = await _resolve(transaction, casts)
             # Whether a vote is there already is read only where the batch also takes votes
             # back; for the rest, the insert says which rows it added.
             retracted = {
@@ -69,6 +78,7 @@ class VoteWriter:
                 if s and not c.add
             }
             voted = await _existing(transaction, retracted)
+            stored = set(voted)  # of the votes this batch takes back, those in the table
             outcomes: list[tuple[Suggestion | None, bool, bool]] = []
             adds: dict[_Key, int] = {}  # -> the outcome of the cast that added it
             removes: set[_Key] = set()
@@ -114,10 +124,31 @@ class VoteWriter:
                 [(*row, now) for row in sorted(uncounted)],
                 "ON CONFLICT DO NOTHING",
             )
-            tallies = await _tallies(transaction, {s.id for s, _, _ in outcomes if s})
+        tallies = _tallies([s for s, _, _ in outcomes], counts, added, removes & stored)
         for suggestion_id in {s.id for s, changed, _ in outcomes if s and changed}:
             self._changed(tallies[suggestion_id])
         return [Counted(tallies[s.id] if s else None, changed, own) for s, changed, own in outcomes]
+
+
+def _tallies(
+    suggestions: Iterable[Suggestion | None],
+    counts: dict[int, dict[str, int]],
+    inserted: Iterable[_Key],
+    deleted: Iterable[_Key],
+) -> dict[int, Tally]:
+    """The suggestions' tallies as the triggers leave them: as read before the writes, with
+    the votes inserted and deleted (this is the only writer), so nothing is read again."""
+    for (suggestion_id, platform, _), step in [
+        *((key, 1) for key in inserted),
+        *((key, -1) for key in deleted),
+    ]:
+        count = counts.setdefault(suggestion_id, {})
+        count[platform] = count.get(platform, 0) + step
+    return {
+        s.id: Tally(s, {p: n for p, n in counts.get(s.id, {}).items() if n > 0})
+        for s in suggestions
+        if s
+    }
 
 
 async def _insert(transaction: Transaction, keys: Sequence[_Key], now: datetime) -> set[_Key]:
@@ -151,11 +182,24 @@ async def _keys_from(
     return found
 
 
-async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Suggestion | None]:
-    """Each cast's live suggestion in the open cycle (by card or by id), or None."""
+async def _resolve(
+    transaction: Transaction, casts: Sequence[Cast]
+) -> tuple[list[Suggestion | None], dict[int, dict[str, int]]]:
+    """Each cast's live suggestion in the open cycle (by card or by id), or None; and those
+    suggestions' votes per platform."""
     cards = {cast.card for cast in casts if cast.card is not None}
     ids = {cast.suggestion_id for cast in casts if cast.suggestion_id is not None}
     by_card: dict[CardRef, Suggestion] = {}
+    by_id: dict[int, Suggestion] = {}
+    counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
+
+    def found(row: Row) -> Suggestion:
+        suggestion = by_id.get(row["id"]) or suggestion_from(row)
+        by_id[suggestion.id] = suggestion
+        if row["tally_platform"] is not None:
+            counts[suggestion.id][row["tally_platform"]] = row["tally_votes"]
+        return suggestion
+
     for card_chunk in _chunks(sorted(cards)):
         wanted, params = table_of(
             transaction.dialect,
@@ -163,30 +207,30 @@ async def _resolve(transaction: Transaction, casts: Sequence[Cast]) -> list[Sugg
             [(c.platform, c.channel_id, c.message_id) for c in card_chunk],
         )
         rows = await transaction.fetch_all(
-            f"SELECT c.platform AS card_platform, c.channel_id, c.message_id, {SUGGESTION_COLUMNS}"
-            " FROM cards c JOIN suggestions s ON s.id = c.suggestion_id"
-            " JOIN cycles y ON y.id = s.cycle_id"
-            " WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL"
-            f" AND (c.platform, c.channel_id, c.message_id) IN ({wanted})",
+            "SELECT c.platform AS card_platform, c.channel_id, c.message_id,"
+            f" {SUGGESTION_COLUMNS}, {_TALLY} FROM cards c"
+            f" JOIN suggestions s ON s.id = c.suggestion_id{_LIVE_JOINS}"
+            f" WHERE {_LIVE} AND (c.platform, c.channel_id, c.message_id) IN ({wanted})",
             params,
         )
         for row in rows:
-            by_card[CardRef(row["card_platform"], row["channel_id"], row["message_id"])] = (
-                suggestion_from(row)
+            by_card[CardRef(row["card_platform"], row["channel_id"], row["message_id"])] = found(
+                row
             )
-    by_id: dict[int, Suggestion] = {}
     for chunk in _chunks(sorted(ids)):
         among, params = one_of(transaction.dialect, "s.id", "bigint", chunk)
         rows = await transaction.fetch_all(
-            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions s JOIN cycles y ON y.id = s.cycle_id"
-            f" WHERE s.withdrawn_at IS NULL AND y.closed_at IS NULL AND {among}",
+            f"SELECT {SUGGESTION_COLUMNS}, {_TALLY} FROM suggestions s{_LIVE_JOINS}"
+            f" WHERE {_LIVE} AND {among}",
             params,
         )
-        by_id.update((row["id"], suggestion_from(row)) for row in rows)
-    return [
+        for row in rows:
+            found(row)
+    resolved = [
         by_card.get(cast.card) if cast.card is not None else by_id.get(cast.suggestion_id or 0)
         for cast in casts
     ]
+    return resolved, counts
 
 
 async def _late(transaction: Transaction, casts: Sequence[Cast]) -> set[tuple[int, str, str, str]]:
@@ -230,15 +274,6 @@ async def _existing(transaction: Transaction, keys: set[_Key]) -> set[_Key]:
         VOTE_KINDS[:3],
         sorted(keys),
     )
-
-
-async def _tallies(transaction: Transaction, ids: set[int]) -> dict[int, Tally]:
-    tallies: dict[int, Tally] = {}
-    for chunk in _chunks(sorted(ids)):
-        among, params = one_of(transaction.dialect, "s.id", "bigint", chunk)
-        rows = await transaction.fetch_all(f"{WITH_TALLIES} WHERE {among}", params)
-        tallies.update((tally.suggestion.id, tally) for tally in fold(rows))
-    return tallies
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[list[_T]]:

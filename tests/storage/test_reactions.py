@@ -5,6 +5,7 @@ platform, and nothing lost at shutdown."""
 from __future__ import annotations
 
 import logging
+import random
 
 import pytest
 
@@ -50,6 +51,38 @@ async def test_a_burst_counts_each_member_once_and_announces_each_tally_once_a_b
     assert len(heard) == 2  # one announcement per changed suggestion, not one per vote
     why = await ballot.why(Member("chat", "cur", "Cur", is_curator=True), 1)
     assert set(why.uncounted) == {("self", "chat", 1), ("bot", "chat", 1)}
+    await consistent(app)
+
+
+async def test_the_tallies_a_batch_reports_are_what_the_database_then_holds(
+    app: App, ballot: Ballot, card_store: SqlCardStore
+) -> None:
+    """A batch works its tallies out from what it read and wrote, without reading them again:
+    random batches of votes given, taken back and given again, on two platforms' cards, must
+    announce exactly what a fresh read then finds."""
+    first, card_a = await _card(ballot, card_store, 0)
+    elsewhere = CardRef("other", "c", "card-o")  # the same suggestion's card on a second platform
+    await card_store.add_card(first, elsewhere)
+    second, card_b = await _card(ballot, card_store, 1)
+    suggestions = [await ballot.suggestion(1), await ballot.suggestion(2)]
+    known = {s.id: dict((await ballot.tally(s)).by_platform) for s in suggestions}
+    heard: dict[int, Tally] = {}
+
+    async def listener(tally: Tally) -> None:
+        heard[tally.suggestion.id] = tally
+
+    ballot.on_tally_changed(listener)
+    rng = random.Random(5)
+    for _ in range(25):
+        heard.clear()
+        for _ in range(rng.randrange(1, 40)):
+            card = rng.choice([card_a, elsewhere, card_b])
+            ballot.reactions.take(vote(f"v{rng.randrange(8)}", card, add=rng.random() < 0.6))
+        await ballot.reactions.settle()
+        known |= {n: dict(tally.by_platform) for n, tally in heard.items()}
+        assert {s.id: dict((await ballot.tally(s)).by_platform) for s in suggestions} == known
+    assert known[first].keys() == {"chat", "other"}  # it was put to the test
+    assert known[second]
     await consistent(app)
 
 
