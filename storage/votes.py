@@ -144,10 +144,10 @@ def _tallies(
     ]:
         count = counts.setdefault(suggestion_id, {})
         count[platform] = count.get(platform, 0) + step
+    unique = {s.id: s for s in suggestions if s}  # a batch names a few cards thousands of times
     return {
-        s.id: Tally(s, {p: n for p, n in counts.get(s.id, {}).items() if n > 0})
-        for s in suggestions
-        if s
+        sid: Tally(s, {p: n for p, n in counts.get(sid, {}).items() if n > 0})
+        for sid, s in unique.items()
     }
 
 
