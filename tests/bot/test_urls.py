@@ -4,13 +4,14 @@ refused and why; and properties that hold for any text a member could type."""
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidLink
-from bot.urls import canonical_url, has_control_characters, link_key, parse_link
+from bot.urls import _split, canonical_url, has_control_characters, link_key, parse_link
 
 # Each row: links that must be one suggestion, and the link shown for the first.
 SAME_ARTICLE = [
@@ -339,6 +340,21 @@ def test_any_text_is_a_link_or_a_refusal_and_links_are_stable(raw: str) -> None:
     assert link.url.partition(":")[2] == link.key  # equal identities render to equal links
     assert not has_control_characters(link.url)  # nothing that breaks a card's line
     assert not any(char.isspace() for char in link.url)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["http", "https"]),
+    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=40),
+)
+def test_links_are_split_as_urlsplit_splits_them(scheme: str, rest: str) -> None:
+    """parse_link splits the links it can quickly by itself; it must agree with urlsplit on
+    anything that passes its checks (printable ASCII; the rest goes to urlsplit)."""
+    try:
+        expected = urlsplit(f"{scheme}://{rest}")
+    except ValueError:
+        return
+    assert _split(scheme, rest) == expected
 
 
 def test_control_characters_are_unicodes_cc_category_and_spaces_are_strs() -> None:
