@@ -206,16 +206,25 @@ def _backup(settings: Settings, target: Path) -> int:
 
 
 def _copy_data(source: str, target: str) -> int:
+    from bot.progress import TableProgress
     from storage.copying import CopyRefused, copy_data
 
     shown = {place: redacted(place) for place in (source, target)}
     try:
-        copied = asyncio.run(copy_data(source, target))
+        copied = asyncio.run(copy_data(source, target, TableProgress()))
     except (CopyRefused, DatabaseInUse, UnusableDatabase) as error:
         print(f"Nothing was copied: {error}.", file=sys.stderr)
         return 1
-    counts = ", ".join(f"{count} {table}" for table, count in copied.items())
-    print(f"Copied {shown[source]} to {shown[target]}: {counts}; every count verified.")
+    except KeyboardInterrupt:
+        print("\nNothing was copied: interrupted.", file=sys.stderr)
+        return 1
+    except Exception as error:  # any other failure: rolled back, said in one line
+        print(f"Nothing was copied: {type(error).__name__}: {error}.", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{count:,} {table}" for table, count in copied.items())
+    print(
+        f"Copied {shown[source]} to {shown[target]}: {counts}; every count and checksum verified."
+    )
     return 0
 
 

@@ -55,6 +55,9 @@ class PostgresLeader:
         """Take the lock, waiting (as a standby) for as long as another bot holds it; with
         `wait` False, raise `DatabaseInUse` instead."""
         self._connection = await connect(self._url, self.name)  # unreachable: raises at once
+        if await self._connection.fetchval("SELECT current_schema()") is None:
+            self.release()
+            raise UnusableDatabase(f"{self.where} names a schema (search_path) that does not exist")
         waiting_for: str | None = None
         while not await self._try():
             if not wait:

@@ -1,6 +1,7 @@
 """One bot per database: an OS-level lock beside the database file, held while the bot runs.
 
-The lock is `flock` on `<database>.lock`: the kernel frees it when the process ends in any way,
+The lock is `flock` on `<database>.lock` beside the database's real path (a symlink or another
+spelling of the path finds the same lock): the kernel frees it when the process ends in any way,
 SIGKILL included, so a crash never leaves a stale lock. The file names the holder (pid and host)
 so that a second instance can say who has the database.
 """
@@ -34,12 +35,18 @@ class BotLock(Protocol):
     def release(self) -> None: ...
 
 
+def lock_path(database_path: Path) -> Path:
+    """The lock file of a database, named after the file the path really leads to."""
+    real = database_path.resolve()
+    return real.with_name(real.name + ".lock")
+
+
 class DatabaseLock:
     """Implements `BotLock` for a SQLite file: a flock, never lost while the process lives."""
 
     def __init__(self, database_path: Path) -> None:
         self.database_path = database_path
-        self.path = database_path.with_name(database_path.name + ".lock")
+        self.path = lock_path(database_path)
         self.lost = asyncio.Event()
         self._file: TextIO | None = None
 

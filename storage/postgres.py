@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -43,14 +43,26 @@ CONNECTION_LOST: tuple[type[BaseException], ...] = (
 )
 
 
+# Query parameters that can be shown: any other may be a secret (`password`, `sslpassword`, …).
+SHOWN_PARAMETERS = frozenset(
+    ("sslmode", "search_path", "application_name", "connect_timeout", "target_session_attrs")
+)
+
+
 def redacted(url: str) -> str:
-    """The URL as people may see it: user, host and database, never the password."""
+    """The URL as people may see it: user, host, database and harmless parameters, never a
+    password, whether in the address or as a query parameter."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{netloc}")
+    if parts.query:
+        query = [
+            (name, value if name.lower() in SHOWN_PARAMETERS else "***")
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query=urlencode(query, safe="*,"))
+    return urlunsplit(parts)
 
 
 def is_database_url(location: object) -> bool:
@@ -250,3 +262,12 @@ class PostgresTransaction:
         batch = [tuple(row) for row in rows]
         if batch:
             await self._connection.executemany(numbered(sql), batch)
+
+    async def chunks(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        cursor = await self._connection.cursor(numbered(sql))
+        while rows := await cursor.fetch(size):
+            yield rows
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: list[Params]) -> None:
+        """Many new rows at once (copy-data) through COPY, PostgreSQL's fast path."""
+        await self._connection.copy_records_to_table(table, records=rows, columns=list(columns))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -149,6 +149,10 @@ class SqliteDatabase:
         async with self.transaction() as transaction:
             return await transaction.execute(sql, params)
 
+    def chunks(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        """The rows of a large read, `size` at a time (tools use it: copy-data)."""
+        return SqliteTransaction(self._reader or self._connection).chunks(sql, size)
+
 
 class SqliteTransaction:
     """Implements `storage.sql.Transaction` on an aiosqlite connection."""
@@ -174,3 +178,15 @@ class SqliteTransaction:
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         await self._connection.executemany(sql, [tuple(row) for row in rows])
+
+    async def chunks(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        async with self._connection.execute(sql) as cursor:
+            while rows := list(await cursor.fetchmany(size)):
+                yield rows
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: list[Params]) -> None:
+        """Many new rows at once (copy-data); a prepared insert per row is SQLite's fast path."""
+        marks = ", ".join("?" * len(columns))
+        await self.execute_many(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+        )

@@ -88,7 +88,7 @@ async def test_check_and_copy_data_on_postgresql(tmp_path: Path, postgres_url: s
     )
     assert copied.returncode == 0, copied.stderr
     assert "1 cycles, 1 suggestions, 1 votes" in copied.stdout
-    assert "every count verified" in copied.stdout
+    assert "every count and checksum verified" in copied.stdout
     again = await run_bot(
         tmp_path, "", args=["copy-data", "--from", str(tmp_path / "bot.sqlite3"), "--to", url]
     )
@@ -110,3 +110,27 @@ async def test_check_and_copy_data_on_postgresql(tmp_path: Path, postgres_url: s
     output = copied.stdout + copied.stderr + checked.stdout + checked.stderr
     assert "not-needed" not in output
     assert "postgres:***@" in output
+
+
+async def test_copy_data_typos_create_nothing(tmp_path: Path) -> None:
+    """The README's move-to-PostgreSQL recipe with one typo: one line, exit 1, nothing made."""
+    await run_bot(tmp_path, "/as alice\n/suggest example.com/a\n")
+    before = _listing(tmp_path)
+    typo = await run_bot(
+        tmp_path, "", args=["copy-data", "--from", "nothere.sqlite3", "--to", "x.sqlite3"]
+    )
+    assert typo.returncode == 1
+    assert typo.stderr.strip().splitlines()[-1] == (
+        "Nothing was copied: there is no database at nothere.sqlite3."
+    )
+    scheme = await run_bot(
+        tmp_path, "", args=["copy-data", "--from", "bot.sqlite3", "--to", "mysql://x"]
+    )
+    assert scheme.returncode == 1
+    assert "not a mysql:// URL" in scheme.stderr
+    assert "Traceback" not in typo.stderr + scheme.stderr
+    assert _listing(tmp_path) == before
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir())
