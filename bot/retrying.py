@@ -8,11 +8,12 @@ import logging
 
 log = logging.getLogger(__name__)
 
-RETRY_SECONDS = (5, 15, 60, 300)
+# A blip (DNS down for a moment) is over in seconds; an outage is waited out a minute at a time.
+RETRY_SECONDS = (2, 5, 10, 20, 30, 60)
 
 
 def retry_delay(attempt: int) -> int:
-    """5 s, 15 s, a minute, then every five minutes."""
+    """2 s, 5, 10, 20, 30, then every minute, for as long as it takes."""
     return RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
 
 

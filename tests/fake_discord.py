@@ -584,12 +584,14 @@ class FakeDiscordServer:
 
 
 @asynccontextmanager
-async def fake_discord_server(api: FakeDiscordAPI) -> AsyncIterator[FakeDiscordServer]:
+async def fake_discord_server(
+    api: FakeDiscordAPI, port: int = 0
+) -> AsyncIterator[FakeDiscordServer]:
     server = FakeDiscordServer(api)
     app = web.Application()
     app.router.add_get("/gateway", server.gateway)
     app.router.add_route("*", "/api/v10/{tail:.*}", server.rest)
-    async with serve(app) as server.base:
+    async with serve(app, port) as server.base:
         try:
             yield server
         finally:

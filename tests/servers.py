@@ -9,13 +9,22 @@ from aiohttp import web
 
 
 @asynccontextmanager
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 at a free port; yields its base URL."""
+async def serve(app: web.Application, port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 at `port` (a free one by default); yields its base URL."""
     # A handler left hanging on purpose (a feed that never answers) must not hold up clean-up.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a server that comes up later)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

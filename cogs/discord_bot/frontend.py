@@ -91,7 +91,7 @@ class DiscordFrontEnd:
                     "Developer Portal (Bot → Reset Token)"
                 ) from None
             except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
-                await self.bot.http.close()
+                await self._fresh_session()
                 await pause("Discord", error, attempt, self._stopping)
                 attempt += 1
         if self._stopping.is_set():
@@ -102,6 +102,13 @@ class DiscordFrontEnd:
         finally:
             if not self.bot.is_closed():
                 await self.bot.close()
+
+    async def _fresh_session(self) -> None:
+        """Close the failed attempt's HTTP session; the next login makes a new one. Closing
+        the session closes its connector too, and discord.py would hand the closed connector
+        to the next session ("Session is closed"): forget it, so that a new one is made."""
+        await self.bot.http.close()
+        self.bot.http.connector = discord.utils.MISSING
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -23,6 +23,7 @@ from tests.fake_discord import (
     subcommand,
 )
 from tests.process import start_bot
+from tests.servers import free_port
 
 ALICE = member(11, "alice")
 BOB = member(12, "bob")
@@ -134,3 +135,28 @@ async def test_a_rejected_token_stops_the_bot_with_one_clear_line(tmp_path: Path
     assert "discord is off: Discord rejected DISCORD_TOKEN" in log
     assert "wrong.token.x" not in log
     assert "Traceback" not in log
+
+
+async def test_a_network_blip_at_start_up_is_waited_out(tmp_path: Path) -> None:
+    """Discord unreachable at start-up: the bot keeps retrying (a line each, no traceback) and
+    the console-free process stays up; once the server answers, it connects."""
+    port = free_port()
+    nowhere = FakeDiscordServer(FakeDiscordAPI(), base=f"http://127.0.0.1:{port}")
+    process = await start_bot(tmp_path, settings(nowhere))
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(20.5):
+            while True:
+                seen.append((await process.stderr.readline()).decode())
+    except TimeoutError:
+        pass
+    assert process.returncode is None
+    retries = [line for line in seen if "Could not reach Discord" in line]
+    assert len(retries) >= 3, seen
+    assert not any("Traceback" in line or "Session is closed" in line for line in seen)
+    api = FakeDiscordAPI()
+    async with fake_discord_server(api, port) as server:
+        await asyncio.wait_for(server.identified.wait(), 40)
+        await eventually(lambda: str(GUILD_ID) in api.commands)
+        await stop(process)
