@@ -90,8 +90,17 @@ def _settings() -> Settings | None:
     env_file = next((p for p in (Path.cwd() / ".env", PROJECT / ".env") if p.is_file()), None)
     names = {name for name in os.environ if name.startswith(OUR_PREFIXES)}
     if env_file is not None:
+        try:
+            names |= set(dotenv_values(env_file))
+        except UnicodeDecodeError as error:
+            byte = error.object[error.start]
+            print(
+                f"Configuration error: {env_file} is not UTF-8 text (byte {byte:#x} at "
+                f"position {error.start}); save it as UTF-8 (see .env.example).",
+                file=sys.stderr,
+            )
+            return None
         load_dotenv(env_file)  # the environment wins over the file
-        names |= set(dotenv_values(env_file))
     for warning in unknown_settings(names, KNOWN_SETTINGS):
         print(f"Warning: {warning}", file=sys.stderr)
     try:
@@ -176,7 +185,9 @@ def check(settings: Settings) -> int:
             print(f"Active bot: {report.active or 'none'}")
         if report.check != "ok":
             print(f"Database: damaged (SQLite's check says: {report.check})")
-        problems += report.check != "ok" or report.schema > report.newest
+        if report.missing:
+            print(f"Database: damaged (the tables {report.missing} are missing)")
+        problems += report.check != "ok" or report.schema > report.newest or bool(report.missing)
     print(f"Feeds: {', '.join(settings.feed_urls) or 'none (FEED_URLS is empty)'}")
     for platform in (settings.discord, settings.slack):
         if platform is not None:

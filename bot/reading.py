@@ -13,6 +13,11 @@ from urllib.parse import urlsplit
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
 _SHORTCODE = re.compile(r"^:(?P<name>[a-z0-9_+-]+):$")
 _CUSTOM_EMOJI = re.compile(r"^<a?:[A-Za-z0-9_]{2,32}:\d+>$|^[A-Za-z0-9_]{2,32}:\d+$")
+_SLACK_KINDS = {  # a setting's name -> the ids' first letters, and an example
+    "USERGROUP": (("S",), "S0123456789"),
+    "USER": (("U", "W"), "U0123456789"),
+    "CHANNEL": (("C", "G", "D"), "C0123456789"),
+}
 _COMMAND = re.compile(r"^/[a-z0-9_-]{1,32}$")
 _SLACK_REACTION = re.compile(r"^[a-z0-9_+'-]+(::skin-tone-[2-6])?$")
 # The shortcodes people write for the usual vote emoji, and the emoji Discord needs instead.
@@ -105,7 +110,15 @@ class Reader:
         return next(iter(self.snowflakes(name)), None)
 
     def slack_ids(self, name: str) -> tuple[str, ...]:
-        return self.ids(name, valid=lambda item: bool(_SLACK_ID.match(item)), example="C0123456789")
+        """Slack ids of the kind the name says: user groups start with S, users with U or W,
+        channels with C, G or D."""
+        kind = next((k for k in _SLACK_KINDS if k in name), "CHANNEL")
+        prefixes, example = _SLACK_KINDS[kind]
+        return self.ids(
+            name,
+            valid=lambda item: bool(_SLACK_ID.match(item)) and item.startswith(prefixes),
+            example=example,
+        )
 
     def slack_id(self, name: str) -> str | None:
         return next(iter(self.slack_ids(name)), None)
@@ -119,10 +132,14 @@ class Reader:
             return None
         return raw.rstrip("/")
 
-    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+    def choice(
+        self, name: str, choices: tuple[str, ...], aliases: Mapping[str, str] | None = None
+    ) -> str | None:
+        """One of `choices`, in any case; `aliases` maps other accepted spellings to them."""
         value = self.text(name).upper()
         if not value:
             return None
+        value = (aliases or {}).get(value, value)
         if value not in choices:
             self.problem(name, f"must be one of {', '.join(choices)}, not {value!r}")
             return None
@@ -188,8 +205,13 @@ class Reader:
                 f"{raw!r} is not a shortcode I know",
             )
             return default
-        if _CUSTOM_EMOJI.match(raw) or (not raw.isascii() and not any(c.isspace() for c in raw)):
+        if _CUSTOM_EMOJI.match(raw):
             return raw
+        if not raw.isascii() and not any(c.isspace() for c in raw):
+            if emoji_count(raw) == 1:
+                return raw
+            self.problem(name, f"must be one emoji, not {emoji_count(raw)} ({raw!r})")
+            return default
         self.problem(name, f"must be an emoji (such as 👍) or <:name:id>, not {raw!r}")
         return default
 
@@ -222,14 +244,29 @@ class Reader:
         if not raw:
             return None
         try:
-            used = {field for _, field, _, _ in string.Formatter().parse(raw) if field is not None}
+            fields = [
+                (field, spec, conversion)
+                for _, field, spec, conversion in string.Formatter().parse(raw)
+                if field is not None
+            ]
         except ValueError as error:
             self.problem(name, f"has a stray brace ({error}); write {{{{ and }}}} for braces")
             return None
-        unknown = sorted(used - set(placeholders))
-        if unknown:
-            known = ", ".join("{" + p + "}" for p in placeholders)
-            self.problem(name, f"has {{{unknown[0]}}}; the placeholders are {known}")
+        known = ", ".join("{" + p + "}" for p in placeholders)
+        for field, spec, conversion in fields:
+            if field not in placeholders:
+                self.problem(name, f"has {{{field}}}; the placeholders are {known}")
+                return None
+            if spec or conversion:
+                written = "{" + field + (f"!{conversion}" if conversion else "") + f":{spec}}}"
+                self.problem(
+                    name, f"has {written.replace(':}', '}')}; placeholders take no format: {known}"
+                )
+                return None
+        try:  # a sample announcement: what passes here fills in at every announcement
+            raw.format_map(dict.fromkeys(placeholders, "sample"))
+        except (ValueError, KeyError, IndexError, AttributeError) as error:
+            self.problem(name, f"can't be filled in ({error})")
             return None
         return raw
 
@@ -249,6 +286,31 @@ class Reader:
             self.problem(name, f"must be a reaction name such as +1 or thumbsup, not {raw!r}")
             return default
         return reaction
+
+
+_JOINERS = frozenset("\u200d\ufe0f\ufe0e\u20e3")  # zero-width joiner, variation selectors, keycap
+
+
+def emoji_count(text: str) -> int:
+    """How many emoji `text` shows: a joined family, a flag, a keycap or a skin tone is one."""
+    count = 0
+    after_joiner = regional_open = False
+    for char in text:
+        point = ord(char)
+        if char in _JOINERS or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F:
+            after_joiner = char == "\u200d"
+            continue
+        if 0x1F1E6 <= point <= 0x1F1FF:  # regional indicators pair up into a flag
+            if regional_open:
+                regional_open = False
+                continue
+            regional_open = True
+        else:
+            regional_open = False
+        if not after_joiner:
+            count += 1
+        after_joiner = False
+    return count
 
 
 def unknown_settings(names: Collection[str], known: Collection[str]) -> list[str]:

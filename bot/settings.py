@@ -56,7 +56,17 @@ KNOWN_SETTINGS = (
     "DISCORD_PUBLISH_ANNOUNCEMENTS",
     "DIGEST_DAY",
     "DIGEST_HOUR",
+    "ALLOW_EPHEMERAL_DISK",
 )
+# Hosts whose disk is wiped at every restart or deploy, by a variable each sets in its containers.
+EPHEMERAL_HOSTS = {
+    "DYNO": "Heroku",
+    "RENDER": "Render",
+    "RAILWAY_ENVIRONMENT": "Railway",
+    "FLY_APP_NAME": "Fly.io",
+    "K_SERVICE": "Cloud Run",
+}
+MAX_SUGGESTIONS_PER_MEMBER = 1000
 MIN_POLL_SECONDS = 10
 MAX_POLL_SECONDS = 7 * 24 * 3600
 
@@ -225,8 +235,10 @@ class Settings:
                 else read.database_path("DATABASE_PATH", default_path)
             ),
             database_url=database_url,
-            log_level=read.choice("LOG_LEVEL", _LOG_LEVELS),
-            suggestions_per_member=read.integer("SUGGESTIONS_PER_MEMBER", 5, minimum=1),
+            log_level=read.choice("LOG_LEVEL", _LOG_LEVELS, {"WARN": "WARNING"}),
+            suggestions_per_member=read.integer(
+                "SUGGESTIONS_PER_MEMBER", 5, minimum=1, maximum=MAX_SUGGESTIONS_PER_MEMBER
+            ),
             feed_urls=read.feeds("FEED_URLS"),
             feed_poll_seconds=read.integer(
                 "FEED_POLL_SECONDS", 900, minimum=MIN_POLL_SECONDS, maximum=MAX_POLL_SECONDS
@@ -239,6 +251,8 @@ class Settings:
             digest_hour=read.integer("DIGEST_HOUR", 9, minimum=0, maximum=23),
             link_previews=read.flag("LINK_PREVIEWS", default=True),
         )
+        if not database_url and not read.flag("ALLOW_EPHEMERAL_DISK"):
+            _refuse_ephemeral_disk(read, environ)
         read.raise_problems()
         return settings
 
@@ -256,3 +270,16 @@ class Settings:
         if self.log_level is None:
             return logging.WARNING if self.console_mode else logging.INFO
         return int(getattr(logging, self.log_level))
+
+
+def _refuse_ephemeral_disk(read: Reader, environ: Mapping[str, str]) -> None:
+    """SQLite on a host that wipes its disk loses the ballot at the next restart."""
+    for variable, host in EPHEMERAL_HOSTS.items():
+        if environ.get(variable):
+            read.problem(
+                "DATABASE_URL",
+                f"is needed on {host} ({variable} is set): its disk is wiped at every restart, "
+                "and the SQLite file with it. Set DATABASE_URL to a PostgreSQL database, or "
+                "ALLOW_EPHEMERAL_DISK=true if this disk is kept (a mounted volume)",
+            )
+            return

@@ -137,15 +137,21 @@ PLACEHOLDERS = ("title", "link", "date", "summary", "feed", "mention", "credits"
 
 
 def fill_template(
-    template: str, announcement: Announcement, escape: Callable[[str], str], mention: str = ""
+    template: str,
+    announcement: Announcement,
+    escape: Callable[[str], str],
+    mention: str = "",
+    *,
+    escape_link: Callable[[str], str],
 ) -> str:
-    """ANNOUNCEMENT_TEMPLATE filled in: the feed's words escaped for the platform, `mention` as
-    the platform writes a ping (or empty). The credits follow on a line of their own unless the
-    template places them with {credits}."""
+    """ANNOUNCEMENT_TEMPLATE filled in: the feed's words escaped for the platform (its link by
+    `escape_link`, which keeps it a working link), `mention` as the platform writes a ping (or
+    empty). The credits follow on a line of their own unless the template places them with
+    {credits}."""
     credits = credits_line([escape(name) for name in announcement.credits])
     values = {
         "title": escape(announcement.title),
-        "link": announcement.link,
+        "link": escape_link(announcement.link),
         "date": day(announcement.published),
         "summary": escape(announcement.summary),
         "feed": escape(announcement.feed_title),

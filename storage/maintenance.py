@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.leader import HOLDER
-from storage.migrating import migrations
+from storage.migrating import migrations, missing_tables
 from storage.postgres import connect
 
 COUNTED = ("cycles", "suggestions", "votes", "cards", "feeds", "feed_entries", "deliveries")
@@ -20,6 +20,7 @@ class Report:
     newest: int
     counts: dict[str, int]
     check: str  # SQLite's quick_check: "ok" when sound
+    missing: str = ""  # tables the schema should have and this database lacks
     active: str | None = None  # PostgreSQL: the bot holding the database, if one runs
 
 
@@ -35,7 +36,8 @@ def inspect(path: Path) -> Report:
             for table in COUNTED
             if table in tables
         }
-    return Report(schema, migrations()[-1][0], counts, check)
+    newest = migrations()[-1][0]
+    return Report(schema, newest, counts, check, "" if schema < newest else missing_tables(tables))
 
 
 async def inspect_server(url: str) -> Report:
@@ -62,7 +64,9 @@ async def inspect_server(url: str) -> Report:
             active = await connection.fetchval(HOLDER)
     finally:
         await connection.close()
-    return Report(schema, migrations("postgres")[-1][0], counts, "ok", active)
+    newest = migrations("postgres")[-1][0]
+    missing = "" if schema < newest else missing_tables(tables)
+    return Report(schema, newest, counts, "ok", missing, active)
 
 
 class BackupFailed(Exception):

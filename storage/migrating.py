@@ -24,3 +24,29 @@ def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
 
 def newest() -> int:
     return migrations()[-1][0]
+
+
+# The tables the newest schema has: a database at that schema without one of them was damaged
+# by hand (or by another program), and the bot would fail at its first use of it.
+TABLES = frozenset(
+    {
+        "cycles",
+        "suggestions",
+        "votes",
+        "uncounted_votes",
+        "tallies",
+        "cards",
+        "card_posts",
+        "feeds",
+        "feed_entries",
+        "featured_links",
+        "feed_identities",
+        "deliveries",
+        "meta",
+    }
+)
+
+
+def missing_tables(present: set[str]) -> str:
+    """The newest schema's tables absent from `present`, for a message ("" if none)."""
+    return ", ".join(sorted(TABLES - present))

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.migrating import migrations
+from storage.migrating import migrations, missing_tables
 from storage.sql import Params, Row, Transaction, UnusableDatabase
 
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -184,6 +184,12 @@ class PostgresDatabase:
                 await connection.execute(
                     "INSERT INTO schema_migrations (version) VALUES ($1)", version
                 )
+            present = await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+            missing = missing_tables({row[0] for row in present})
+            if missing:
+                raise UnusableDatabase(f"{self.where} is damaged: the tables {missing} are missing")
         if newest > current:
             log.info("Database %s migrated from version %d to %d", self.where, current, newest)
         return newest

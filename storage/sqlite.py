@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.migrating import migrations
+from storage.migrating import migrations, missing_tables
 from storage.sql import Params, Row, Transaction, UnusableDatabase
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,9 @@ class SqliteDatabase:
             )
         if version == 0 and tables:
             raise UnusableDatabase(f"{self.path} is another program's SQLite database")
+        missing = missing_tables({row[0] for row in tables}) if version == newest else ""
+        if missing:
+            raise UnusableDatabase(self._damaged(f"the tables {missing} are missing"))
 
     def _damaged(self, why: str) -> str:
         return (

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrating import migrations
 from tests.process import run_bot
 
 Setup = Callable[[Path], dict[str, str]]
@@ -54,6 +55,21 @@ def _foreign(tmp: Path) -> dict[str, str]:
     return {}
 
 
+def _missing_a_table(tmp: Path) -> dict[str, str]:
+    path = tmp / "bot.sqlite3"
+    with sqlite3.connect(path) as db:
+        for version, script in migrations("sqlite"):
+            db.executescript(script + f"\nPRAGMA user_version = {version};")
+        db.execute("DROP TABLE card_posts")
+    db.close()
+    return {}
+
+
+def _env_not_utf8(tmp: Path) -> dict[str, str]:
+    (tmp / ".env").write_bytes(b"FEED_URLS=https://news.example.com/caf\xe9\n")
+    return {}
+
+
 def snapshot(folder: Path, database: Path) -> tuple[set[str], bytes | None]:
     """The folder's files, and the database file's bytes if there is one."""
     content = database.read_bytes() if database.is_file() else None
@@ -72,6 +88,18 @@ CASES: list[tuple[str, Setup, list[str]]] = [
     ("corrupt", _corrupt, ["DATABASE_PATH", "damaged"]),
     ("newer schema", _newer, ["DATABASE_PATH", "newer Shortlist (schema 99"]),
     ("another program's database", _foreign, ["DATABASE_PATH", "another program's"]),
+    ("a table missing", _missing_a_table, ["DATABASE_PATH", "the tables card_posts are missing"]),
+    (".env not UTF-8", _env_not_utf8, [".env is not UTF-8 text (byte 0xe9 at position 38)"]),
+    (
+        "SQLite on a host that wipes its disk",
+        lambda _: {"DYNO": "worker.1"},
+        ["DATABASE_URL is needed on Heroku (DYNO is set)", "ALLOW_EPHEMERAL_DISK=true"],
+    ),
+    (
+        "a password as a URL parameter",
+        lambda _: {"DATABASE_URL": "postgres://bot@127.0.0.1:1/shortlist?password=hunter2"},
+        ["DATABASE_URL postgres://bot@127.0.0.1:1/shortlist?password=***"],
+    ),
     (
         "database URL of another kind",
         lambda _: {"DATABASE_URL": "mysql://bot:pw@db.example.com/shortlist"},

@@ -78,7 +78,7 @@ class ConsoleFrontEnd:
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         if self._template is not None:
-            self.console.say(fill_template(self._template, announcement, str))
+            self.console.say(fill_template(self._template, announcement, str, escape_link=str))
         else:
             self.console.announce(announcement)
         return key

@@ -131,7 +131,14 @@ class DiscordFrontEnd:
         mention = f"<@&{role_id}>" if role_id is not None else ""
         content = mention or None
         if self._template is not None:
-            content = cut(fill_template(self._template, announcement, escape, mention), 2000)
+            filled = fill_template(
+                self._template,
+                announcement,
+                escape,
+                mention,
+                escape_link=discord.utils.escape_mentions,
+            )
+            content = cut(filled, 2000)
         pings = NO_PINGS
         if role_id is not None:
             pings = discord.AllowedMentions(

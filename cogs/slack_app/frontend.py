@@ -184,7 +184,9 @@ class SlackFrontEnd:
         group = self._settings.announce_usergroup_id
         if self._template is not None:
             mention = f"<!subteam^{group}>" if group else ""
-            text = fill_template(self._template, announcement, blocks.escape, mention)
+            text = fill_template(
+                self._template, announcement, blocks.escape, mention, escape_link=blocks.escape
+            )
             announcement_blocks = blocks.as_written(text)
         else:
             text, announcement_blocks = blocks.announcement(

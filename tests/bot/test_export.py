@@ -91,7 +91,7 @@ def test_credits_thank_submitters_by_name_and_ping_nobody() -> None:
     _, announced = blocks.announcement(ANNOUNCED)
     text = "\n".join(str(block) for block in announced)
     assert "Thanks to Alice, @everyone and &lt;!channel&gt;, whose suggestions" in text
-    filled = fill_template("{title} is out", ANNOUNCED, str)
+    filled = fill_template("{title} is out", ANNOUNCED, str, escape_link=str)
     assert filled.endswith(
         "\nThanks to Alice, @everyone and <!channel>, whose suggestions made it into this issue."
     )

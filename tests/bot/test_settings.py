@@ -47,7 +47,14 @@ def test_values_are_read_and_trimmed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("name", "value", "says"),
     [
         ("SUGGESTIONS_PER_MEMBER", "many", "whole number"),
-        ("SUGGESTIONS_PER_MEMBER", "0", ">= 1"),
+        ("SUGGESTIONS_PER_MEMBER", "0", "between 1 and 1000"),
+        ("SUGGESTIONS_PER_MEMBER", "9" * 31, "between 1 and 1000"),
+        ("ANNOUNCEMENT_TEMPLATE", "{date:%B %Y}", "placeholders take no format"),
+        ("ANNOUNCEMENT_TEMPLATE", "{title:>99}", "placeholders take no format"),
+        ("ANNOUNCEMENT_TEMPLATE", "{title:{date}}", "placeholders take no format"),
+        ("ANNOUNCEMENT_TEMPLATE", "{title!r}", "placeholders take no format"),
+        ("ANNOUNCEMENT_TEMPLATE", "{title.upper}", "has {title.upper}; the placeholders"),
+        ("ANNOUNCEMENT_TEMPLATE", "{title[0]}", "has {title[0]}; the placeholders"),
         ("FEED_POLL_SECONDS", "1", "between 10 and 604800"),
         ("LOG_LEVEL", "LOUD", "one of"),
     ],
@@ -235,3 +242,40 @@ def test_an_announcement_template_names_only_known_placeholders() -> None:
         Settings.from_env({"ANNOUNCEMENT_TEMPLATE": "New: {title"})
     with pytest.raises(SettingsError, match="true or false"):
         Settings.from_env({"DISCORD_TOKEN": "a.b", "DISCORD_PUBLISH_ANNOUNCEMENTS": "maybe"})
+
+
+@pytest.mark.parametrize("spelling", ["warn", "WARN", "Warning", "warning"])
+def test_log_level_takes_warn_in_any_case(spelling: str) -> None:
+    assert Settings.from_env({"LOG_LEVEL": spelling}).logging_level() == logging.WARNING
+
+
+@pytest.mark.parametrize(
+    "emoji", ["👍", "👍🏽", "❤️", "👨‍👩‍👧", "🇩🇪", "1️⃣", "<:vote:123456789012345678>"]
+)
+def test_one_emoji_of_any_build_is_one_vote_emoji(emoji: str) -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "abc.def.ghi", "VOTE_EMOJI": emoji})
+    assert settings.discord is not None
+    assert settings.discord.vote_emoji == emoji
+
+
+@pytest.mark.parametrize(
+    "host", ["DYNO", "RENDER", "RAILWAY_ENVIRONMENT", "FLY_APP_NAME", "K_SERVICE"]
+)
+def test_sqlite_on_a_host_that_wipes_its_disk_is_refused(host: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({host: "web.1"})
+    assert error.value.name == "DATABASE_URL"
+    assert "its disk is wiped at every restart" in str(error.value)
+    assert Settings.from_env({host: "web.1", "ALLOW_EPHEMERAL_DISK": "true"})
+    kept = Settings.from_env({host: "web.1", "DATABASE_URL": "postgres://u@db.example.com/x"})
+    assert kept.database_url is not None
+
+
+def test_platform_settings_of_the_wrong_kind_are_refused() -> None:
+    with pytest.raises(SettingsError, match="VOTE_EMOJI must be one emoji, not 2"):
+        Settings.from_env({"DISCORD_TOKEN": "abc.def.ghi", "VOTE_EMOJI": "👍👍"})
+    slack = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    with pytest.raises(SettingsError, match="ids such as S0123456789, but has 'C0123456789'"):
+        Settings.from_env({**slack, "SLACK_CURATOR_USERGROUP_ID": "C0123456789"})
+    with pytest.raises(SettingsError, match="ids such as U0123456789"):
+        Settings.from_env({**slack, "SLACK_CURATOR_USER_IDS": "S0123456789"})

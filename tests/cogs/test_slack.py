@@ -522,15 +522,16 @@ async def test_a_template_and_a_user_group_ping(tmp_path: Path, fake: FakeSlack)
             "f",
             "ML Monthly",
             "Issue <7>",
-            "https://n.example/7",
+            "https://n.example/7?a=1&b=<!channel>",
             datetime(2026, 11, 1, tzinfo=UTC),
             "",
         )
         await harness.front.announce(ANNOUNCE, item, "shortlist-issue-7")
         [post] = [c for c in fake.find("chat.postMessage") if c.args["channel"] == ANNOUNCE]
         assert post.args["text"] == (
-            "<!subteam^S0READERS> Issue &lt;7&gt; <!channel>: https://n.example/7"
-        )  # the template's own words are the community's; the feed's are escaped
+            "<!subteam^S0READERS> Issue &lt;7&gt; <!channel>: "
+            "https://n.example/7?a=1&amp;b=&lt;!channel&gt;"
+        )  # the template's own words are the community's; the feed's, link too, are escaped
     finally:
         await app.shut_down()
         await harness.stop()
