@@ -124,13 +124,15 @@ async def build(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     tuning: Tuning = Tuning(),
+    exclusive: bool = True,
 ) -> App:
     """Open the database and the HTTP session and wire every service and front end to them.
 
     Raises `DatabaseInUse` if another bot is running on the same SQLite file; on PostgreSQL,
-    waits (a hot standby) until the active bot stops.
+    waits (a hot standby) until the active bot stops. Not `exclusive`: neither, for an
+    operator's command that only uses a front end (`sync-commands`) beside a running bot.
     """
-    lock, database = await open_for_bot(settings.database)
+    lock, database = await open_for_bot(settings.database, exclusive=exclusive)
     ballot = Ballot(
         SqlBallotStore(database), suggestions_per_member=settings.suggestions_per_member
     )
@@ -232,9 +234,10 @@ async def built(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     tuning: Tuning = Tuning(),
+    exclusive: bool = True,
 ) -> AsyncIterator[App]:
     """`build`, closed again on the way out."""
-    app = await build(settings, stdin=stdin, stdout=stdout, tuning=tuning)
+    app = await build(settings, stdin=stdin, stdout=stdout, tuning=tuning, exclusive=exclusive)
     try:
         yield app
     finally:

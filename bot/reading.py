@@ -10,6 +10,8 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.emoji import EMOJI_NAMES, emoji_count
+
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
 _SHORTCODE = re.compile(r"^:(?P<name>[a-z0-9_+-]+):$")
 _CUSTOM_EMOJI = re.compile(r"^<a?:[A-Za-z0-9_]{2,32}:\d+>$|^[A-Za-z0-9_]{2,32}:\d+$")
@@ -20,25 +22,6 @@ _SLACK_KINDS = {  # a setting's name -> the ids' first letters, and an example
 }
 _COMMAND = re.compile(r"^/[a-z0-9_-]{1,32}$")
 _SLACK_REACTION = re.compile(r"^[a-z0-9_+'-]+(::skin-tone-[2-6])?$")
-# The shortcodes people write for the usual vote emoji, and the emoji Discord needs instead.
-EMOJI_NAMES = {
-    "thumbsup": "👍",
-    "thumbs_up": "👍",
-    "+1": "👍",
-    "heart": "❤️",
-    "star": "⭐",
-    "fire": "🔥",
-    "tada": "🎉",
-    "rocket": "🚀",
-    "white_check_mark": "✅",
-    "heavy_check_mark": "✔️",
-    "arrow_up": "⬆️",
-    "up": "🆙",
-    "raised_hands": "🙌",
-    "clap": "👏",
-    "eyes": "👀",
-    "100": "💯",
-}
 # Setting names that look like ours: an unknown one among them is probably a typo.
 OUR_PREFIXES = ("DISCORD_", "SLACK_", "FEED_", "DATABASE_", "SUGGESTIONS_", "VOTE_", "LOG_")
 
@@ -286,31 +269,6 @@ class Reader:
             self.problem(name, f"must be a reaction name such as +1 or thumbsup, not {raw!r}")
             return default
         return reaction
-
-
-_JOINERS = frozenset("\u200d\ufe0f\ufe0e\u20e3")  # zero-width joiner, variation selectors, keycap
-
-
-def emoji_count(text: str) -> int:
-    """How many emoji `text` shows: a joined family, a flag, a keycap or a skin tone is one."""
-    count = 0
-    after_joiner = regional_open = False
-    for char in text:
-        point = ord(char)
-        if char in _JOINERS or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F:
-            after_joiner = char == "\u200d"
-            continue
-        if 0x1F1E6 <= point <= 0x1F1FF:  # regional indicators pair up into a flag
-            if regional_open:
-                regional_open = False
-                continue
-            regional_open = True
-        else:
-            regional_open = False
-        if not after_joiner:
-            count += 1
-        after_joiner = False
-    return count
 
 
 def unknown_settings(names: Collection[str], known: Collection[str]) -> list[str]:

@@ -12,7 +12,10 @@ prove they agree with the source.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -124,9 +127,12 @@ async def _copy(source: Source, target: Database, progress: Progress) -> dict[st
     checksums: dict[str, int] = {}
     async with target.transaction() as transaction:
         writing: _Writing = transaction  # type: ignore[assignment]  # both stores' have these
-        for table, keys in TABLES:
-            shown = _Shown(progress, table, totals[table])
-            copied[table], checksums[table] = await _copy_table(source, writing, table, keys, shown)
+        async with _tallied_afterwards(transaction):
+            for table, keys in TABLES:
+                shown = _Shown(progress, table, totals[table])
+                copied[table], checksums[table] = await _copy_table(
+                    source, writing, table, keys, shown
+                )
         if target.dialect == "postgres":
             for table in IDENTITIES:
                 await transaction.execute(
@@ -135,6 +141,31 @@ async def _copy(source: Source, target: Database, progress: Progress) -> dict[st
                 )
         await _verify(source, writing, copied, checksums)
     return copied
+
+
+@asynccontextmanager
+async def _tallied_afterwards(transaction: Transaction) -> AsyncIterator[None]:
+    """On SQLite, votes are counted once at the end instead of by their per-row triggers (two
+    statements for every vote: most of a large copy's time); the triggers are back before the
+    transaction commits. PostgreSQL's triggers run once a statement, and stay."""
+    if transaction.dialect != "sqlite":
+        yield
+        return
+    triggers = await transaction.fetch_all(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'votes'"
+    )
+    for name, _ in triggers:
+        await transaction.execute(f"DROP TRIGGER {name}")
+    yield
+    await transaction.execute(
+        "INSERT INTO tallies (suggestion_id, platform, votes)"
+        " SELECT suggestion_id, platform, COUNT(*) FROM votes GROUP BY suggestion_id, platform"
+    )
+    await transaction.execute(
+        "UPDATE suggestions SET votes = (SELECT COUNT(*) FROM votes WHERE suggestion_id = id)"
+    )
+    for _, sql in triggers:
+        await transaction.execute(sql)
 
 
 class _Shown:
@@ -156,20 +187,15 @@ async def _copy_table(
 ) -> tuple[int, int]:
     """Rows and checksum of one table, copied chunk by chunk."""
     done = checksum = 0
-    columns: list[str] = []
     progress(0)
-    async for rows in source.chunks(f"SELECT * FROM {table}"):
+    columns: list[str] = []
+    times: list[int] = []
+    async for rows in _read_ahead(source.chunks(f"SELECT * FROM {table}")):
         if not columns:
-            skip = DERIVED.get(table, set())
-            columns = [name for name in rows[0].keys() if name not in skip]  # noqa: SIM118 - a row iterates its values
-        times = [name.endswith("_at") for name in columns]
-        records: list[Params] = [
-            tuple(
-                maybe_moment(row[name]) if is_time else row[name]
-                for name, is_time in zip(columns, times, strict=True)
-            )
-            for row in rows
-        ]
+            names = list(rows[0].keys())
+            columns = [name for name in names if name not in DERIVED.get(table, ())]
+            times = [at for at, name in enumerate(columns) if name.endswith("_at")]
+        records = [_record(row, columns, times) for row in rows]
         await target.copy_rows(table, columns, records)
         checksum = _add(checksum, rows, keys)
         done += len(rows)
@@ -177,11 +203,30 @@ async def _copy_table(
     return done, checksum
 
 
+async def _read_ahead(chunks: AsyncIterator[list[Row]]) -> AsyncIterator[list[Row]]:
+    """The source's next chunk is read while the target writes this one."""
+    upcoming = asyncio.ensure_future(anext(chunks, None))
+    try:
+        while (rows := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(anext(chunks, None))
+            yield rows
+    finally:
+        upcoming.cancel()
+
+
+def _record(row: Row, columns: Sequence[str], times: Sequence[int]) -> Params:
+    """A row as the target takes it: times as datetimes (SQLite keeps them as text)."""
+    values = [row[name] for name in columns] if len(columns) != len(row) else list(row)
+    for at in times:
+        if isinstance(values[at], str):
+            values[at] = maybe_moment(values[at])
+    return values
+
+
 def _add(checksum: int, rows: Sequence[Row], keys: Sequence[str]) -> int:
     """An order-free checksum of the key columns: the stores return rows in their own order,
     and a text key's order differs between SQLite and PostgreSQL collations."""
-    for row in rows:
-        checksum += hash(tuple(str(row[key]) for key in keys))
+    checksum += sum(map(hash, map(itemgetter(*keys), rows)))
     return checksum & 0xFFFF_FFFF_FFFF_FFFF
 
 

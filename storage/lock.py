@@ -81,3 +81,14 @@ class DatabaseLock:
                 self._file.truncate()
             self._file.close()  # closing frees the flock
             self._file = None
+
+
+class NoLock:
+    """Implements `BotLock` for a tool that shares the database with a running bot (and never
+    runs its services): there is nothing to hold."""
+
+    def __init__(self) -> None:
+        self.lost = asyncio.Event()
+
+    def release(self) -> None:
+        pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.leader import PostgresLeader
-from storage.lock import BotLock, DatabaseLock
+from storage.lock import BotLock, DatabaseLock, NoLock
 from storage.postgres import PostgresDatabase, is_database_url
 from storage.sql import Database
 from storage.sqlite import SqliteDatabase
@@ -30,10 +30,11 @@ async def take_lock(location: str | Path, *, wait: bool) -> BotLock:
     return lock
 
 
-async def open_for_bot(location: str | Path) -> tuple[BotLock, Database]:
+async def open_for_bot(location: str | Path, *, exclusive: bool = True) -> tuple[BotLock, Database]:
     """The bot's lock, then the database. On SQLite a second bot is refused (`DatabaseInUse`);
-    on PostgreSQL it stands by until the active one stops."""
-    lock = await take_lock(location, wait=True)
+    on PostgreSQL it stands by until the active one stops. Not `exclusive`: no lock, for an
+    operator's command beside a running bot."""
+    lock: BotLock = await take_lock(location, wait=True) if exclusive else NoLock()
     try:
         return lock, await open_database(location)
     except BaseException:

@@ -27,7 +27,7 @@ from storage.postgres import connect, is_database_url, redacted
 from storage.sql import Row, UnusableDatabase
 from storage.sqlite import SqliteDatabase
 
-CHUNK = 5_000  # rows read, and written, at a time: memory stays flat whatever the table's size
+CHUNK = 10_000  # rows read, and written, at a time: memory stays flat whatever the table's size
 OURS = ("cycles", "suggestions", "votes", "feeds")  # a database without these is not Shortlist's
 
 

@@ -267,6 +267,7 @@ class FakeDiscordAPI:
         self.created: dict[int, Any] = {}  # call index -> the answer's body
         self.nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self.published: list[str] = []  # messages crossposted to following servers
+        self.application_id = APP_ID  # another application on the same bot database: change it
 
     def messages_by_call(self, call: Call) -> dict[str, Any]:
         """The message a POST created (its answer), found by the order of creation."""
@@ -344,7 +345,7 @@ class FakeDiscordAPI:
             return 200, BOT_USER
         if call.path == "/oauth2/applications/@me":
             return 200, {
-                "id": str(APP_ID),
+                "id": str(self.application_id),
                 "name": "Shortlist",
                 "description": "",
                 "icon": None,

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM_LIBRARIES = {"discord", "slack_bolt", "slack_sdk"}
 DATABASE_DRIVERS = {"aiosqlite", "sqlite3", "asyncpg"}
-COMPOSITION = {"bot/app.py", "bot/__main__.py"}
+COMPOSITION = {"bot/app.py", "bot/__main__.py", "bot/operating.py"}
 MAX_LINES = 300
 
 

@@ -27,7 +27,7 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM
 log = logging.getLogger(__name__)
 
 _REACTIONS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
-SYNCED = "discord.commands"  # "<scope> <digest>" of the commands last synced
+SYNCED = "discord.commands"  # "<application> <scope> <digest>" of the commands last synced
 
 # What the bot does in a channel: read it, post cards and announcements, react, read reactions,
 # remove self-votes (Manage Messages; optional, it copes without).
@@ -119,6 +119,10 @@ class ShortlistBot(commands.Bot):
         )
         ballot.reactions.answer_self_votes(PLATFORM, self.ballot_cog.remove_self_vote)
         self._recovery: asyncio.Task[None] | None = None
+        # `python -m bot sync-commands` sets these: a sync even if nothing changed, and where.
+        self.forced_sync = False
+        self.sync_guild_id = guild_id
+        self.sync_report = ""
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         """Reactions go to the ballot straight from the parser, and end there: discord.py's
@@ -150,33 +154,41 @@ class ShortlistBot(commands.Bot):
         )
 
     async def sync_commands(self) -> None:
-        """Sync the slash commands only when they changed (or their scope did); switching
-        between a server and global commands empties the scope left behind, so no member
-        sees a command twice."""
-        guild = discord.Object(self.guild_id) if self.guild_id is not None else None
+        """Sync the slash commands only when they, their scope or the application changed (or
+        when forced); switching between a server and global commands empties the scope left
+        behind, so no member sees a command twice."""
+        guild_id = self.sync_guild_id
+        guild = discord.Object(guild_id) if guild_id is not None else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        scope = str(self.guild_id) if self.guild_id is not None else "global"
+        scope = str(guild_id) if guild_id is not None else "global"
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-        synced_before = await self.state.recall(SYNCED)
-        if synced_before == f"{scope} {digest}":
-            log.info("Slash commands unchanged since the last sync; not synced again")
+        record = f"{self.application_id} {scope} {digest}"
+        before = (await self.state.recall(SYNCED) or "").split()
+        if " ".join(before) == record and not self.forced_sync:
+            self.sync_report = "Slash commands unchanged since the last sync; not synced again"
+            log.info(self.sync_report)
             return
+        application, left = None, None
+        if len(before) == 3:
+            application, left = before[0], before[1]
+        elif len(before) == 2:  # recorded before the application was: this one's
+            application, left = str(self.application_id), before[0]
         try:
             synced = await self.tree.sync(guild=guild)
-            left = synced_before.split()[0] if synced_before else None
-            if left is not None and left != scope and self.application_id is not None:
-                await self._empty(left)
+            if left not in (None, scope) and application == str(self.application_id):
+                await self._empty(str(left))
         except discord.HTTPException as error:
-            log.error("Could not sync slash commands (the last synced ones stay): %s", error)
+            self.sync_report = f"Could not sync slash commands (the last synced ones stay): {error}"
+            log.error(self.sync_report)
             return
-        await self.state.remember(SYNCED, f"{scope} {digest}")
-        log.info(
-            "Synced %d slash commands %s",
-            len(synced),
-            f"to guild {self.guild_id}" if self.guild_id else "globally (may take up to an hour)",
+        await self.state.remember(SYNCED, record)
+        where = f"to guild {guild_id}" if guild_id else "globally (may take up to an hour)"
+        self.sync_report = (
+            f"Synced {len(synced)} slash commands {where} for application {self.application_id}"
         )
+        log.info(self.sync_report)
 
     async def _empty(self, scope: str) -> None:
         assert self.application_id is not None

@@ -103,6 +103,21 @@ class DiscordFrontEnd:
             if not self.bot.is_closed():
                 await self.bot.close()
 
+    async def sync_now(self, guild_id: int | None) -> str:
+        """Log in, sync the slash commands to `guild_id` (None: globally) whether or not they
+        changed, log out; says what was done. `python -m bot sync-commands` runs it."""
+        self.bot.forced_sync = True
+        self.bot.sync_guild_id = guild_id
+        try:
+            await self.bot.login(self._settings.token)  # its setup hook syncs
+        except discord.LoginFailure:
+            raise FrontEndUnavailable("Discord rejected DISCORD_TOKEN") from None
+        except (OSError, aiohttp.ClientError, discord.HTTPException) as error:
+            raise FrontEndUnavailable(f"Discord could not be reached ({error})") from None
+        finally:
+            await self.bot.close()
+        return self.bot.sync_report
+
     async def _fresh_session(self) -> None:
         """Close the failed attempt's HTTP session; the next login makes a new one. Closing
         the session closes its connector too, and discord.py would hand the closed connector

@@ -426,6 +426,26 @@ async def test_commands_sync_only_when_changed_and_leave_no_copy_behind(
     assert {c["name"] for c in api.commands["global"]} >= {"suggest", "shortlist"}
 
 
+async def test_another_application_on_the_same_database_gets_its_commands(
+    tmp_path: Path, api: FakeDiscordAPI
+) -> None:
+    """The sync record names the application: a new one (a new token on the old data) syncs,
+    and the old application's commands are left to it."""
+    path = tmp_path / "bot.sqlite3"
+    for _ in range(2):
+        harness = DiscordHarness(path, api)
+        await harness.start()
+        await harness.stop()
+    assert len(api.find("PUT", "/applications/")) == 1
+    api.application_id = APP_ID + 1
+    harness = DiscordHarness(path, api)
+    await harness.start()
+    await harness.stop()
+    [second] = api.find("PUT", f"/applications/{APP_ID + 1}/")
+    assert second.path == f"/applications/{APP_ID + 1}/guilds/{GUILD_ID}/commands"
+    assert len(api.find("PUT", "/applications/")) == 2  # nothing emptied
+
+
 async def test_a_template_and_publishing_in_announcement_channels(
     tmp_path: Path, api: FakeDiscordAPI
 ) -> None:

@@ -22,7 +22,7 @@ from tests.fake_discord import (
     slash,
     subcommand,
 )
-from tests.process import start_bot
+from tests.process import run_bot, start_bot
 from tests.servers import free_port
 
 ALICE = member(11, "alice")
@@ -160,3 +160,31 @@ async def test_a_network_blip_at_start_up_is_waited_out(tmp_path: Path) -> None:
         await asyncio.wait_for(server.identified.wait(), 40)
         await eventually(lambda: str(GUILD_ID) in api.commands)
         await stop(process)
+
+
+async def test_sync_commands_forces_a_sync_and_says_what_it_did(tmp_path: Path) -> None:
+    api = FakeDiscordAPI()
+    async with fake_discord_server(api) as server:
+        for where, path in (
+            ([], f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),
+            (["--guild", "42"], f"/applications/{APP_ID}/guilds/42/commands"),
+            (["--global"], f"/applications/{APP_ID}/commands"),
+            ([], f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),  # unchanged, but forced
+        ):
+            before = len(api.find("PUT", path))
+            synced = await run_bot(tmp_path, "", settings(server), args=["sync-commands", *where])
+            assert synced.returncode == 0, synced.stderr
+            assert synced.stdout.startswith("Synced 4 slash commands"), synced.stdout
+            assert f"for application {APP_ID}" in synced.stdout
+            assert len(api.find("PUT", path)) == before + 1
+        wrong = await run_bot(
+            tmp_path, "", settings(server), args=["sync-commands", "--guild", "x"]
+        )
+        assert wrong.returncode == 2
+        assert "a server id is a number" in wrong.stderr
+        refused = {**settings(server), "DISCORD_TOKEN": "wrong.token.value"}
+        rejected = await run_bot(tmp_path, "", refused, args=["sync-commands"])
+        assert rejected.returncode == 1
+        assert rejected.stderr.strip().splitlines()[-1] == (
+            "Nothing was synced: Discord rejected DISCORD_TOKEN."
+        )
