@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return 2
     if arguments.command == "check":
-        return operating.check(settings)
+        return operating.check_live(settings) if arguments.live else operating.check(settings)
     if arguments.command == "backup":
         return operating.backup(settings, Path(arguments.path))
     if arguments.command == "copy-data":
@@ -59,8 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Shortlist {operating.version()}")
     commands = parser.add_subparsers(dest="command", metavar="command")
     commands.add_parser("run", help="run the bot (the default)")
-    commands.add_parser(
+    check_command = commands.add_parser(
         "check", help="validate settings and the database (read-only); exit 1 on a problem"
+    )
+    check_command.add_argument(
+        "--live",
+        action="store_true",
+        help="only whether a bot runs on the database and is connected (a health check)",
     )
     backup_command = commands.add_parser(
         "backup", help="write a consistent copy of the database, even while the bot runs"

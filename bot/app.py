@@ -20,6 +20,7 @@ from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.digest import Digest
 from bot.fetching import FETCH_TIMEOUT_SECONDS, USER_AGENT, FeedFetcher
+from bot.health import Health
 from bot.pages import TIMEOUT_SECONDS as PREVIEW_TIMEOUT_SECONDS
 from bot.pages import Networks, PageFetcher
 from bot.ports import FrontEnd
@@ -36,6 +37,7 @@ from storage import (
     SqlBotState,
     SqlCardStore,
     SqlFeedStore,
+    SqlRequestLedger,
     open_for_bot,
     relink,
 )
@@ -74,6 +76,7 @@ class App:
     cards: CardService
     announcer: Announcer
     watcher: FeedWatcher | None
+    health: Health | None = None
     digest: Digest | None = None
     previews: Previews | None = None
     discord: DiscordFrontEnd | None = None
@@ -98,6 +101,8 @@ class App:
             await self.ballot.reactions.settle()  # any that came in meanwhile are durable too
 
         stops: list[Awaitable[None]] = [self.announcer.stop(), cards_then_front_ends()]
+        if self.health is not None:
+            stops.append(self.health.stop())
         if self.previews is not None:
             stops.append(self.previews.stop())
         if self.digest is not None:
@@ -192,6 +197,7 @@ async def build(
             ballot,
             cards,
             watcher,
+            SqlRequestLedger(database),
             template=settings.announcement_template,
             host=tuning.http_host,
         )
@@ -211,6 +217,11 @@ async def build(
         app.front_ends.append(app.console)
     for front_end in app.front_ends:
         announcer.add_platform(front_end)
+    app.health = Health(
+        lambda: database.fetch_one("SELECT 1"), app.front_ends, SqlBotState(database)
+    )
+    if app.slack is not None:
+        app.slack.health = app.health.report
     if settings.digest_day is not None:
         app.digest = Digest(
             ballot,

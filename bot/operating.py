@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -26,6 +27,25 @@ def version() -> str:
         return metadata.version("shortlist")
     except metadata.PackageNotFoundError:
         return "(not installed)"
+
+
+def check_live(settings: Settings) -> int:
+    """Whether a bot is running on this database and well, by the heartbeat it writes there
+    (`check --live`: what Docker's, compose's and systemd's health checks run)."""
+    from bot.health import HEARTBEAT, judge_heartbeat
+    from storage.maintenance import recall, recall_on_server
+
+    try:
+        if settings.database_url:
+            beat = asyncio.run(recall_on_server(settings.database_url, HEARTBEAT))
+        else:
+            beat = recall(settings.database_path, HEARTBEAT)
+    except UnusableDatabase as error:
+        print(f"Live: the database can't be read: {error}")
+        return 1
+    well, said = judge_heartbeat(beat, datetime.now(UTC))
+    print(said)
+    return 0 if well else 1
 
 
 def check(settings: Settings) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.models import (
@@ -138,6 +138,13 @@ class BotState(Protocol):
     async def recall(self, name: str) -> str | None: ...
 
     async def remember(self, name: str, value: str) -> None: ...
+
+
+class RequestLedger(Protocol):
+    """Requests already answered, remembered across restarts and standbys."""
+
+    async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
+        """Record `key`; False if it was recorded less than `keep` ago."""
 
 
 class FeedStore(Protocol):

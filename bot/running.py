@@ -121,6 +121,8 @@ async def serve(app: App, stopping: asyncio.Event) -> int:
         services[asyncio.create_task(app.watcher.run(), name="feed watcher")] = "feed watcher"
     if app.digest is not None:
         services[asyncio.create_task(app.digest.run(), name="weekly digest")] = "weekly digest"
+    if app.health is not None:
+        services[asyncio.create_task(app.health.run(), name="heartbeat")] = "heartbeat"
     stop_waiter = asyncio.create_task(_until(stopping), name="stop signal")
     lost_waiter = asyncio.create_task(_until(app.lock.lost), name="lock watch")
     failed = False

@@ -10,7 +10,7 @@ from storage.postgres import PostgresDatabase, is_database_url, redacted
 from storage.relink import LinkRules, relink
 from storage.sql import Database, UnusableDatabase
 from storage.sqlite import SqliteDatabase
-from storage.state import SqlBotState
+from storage.state import SqlBotState, SqlRequestLedger
 
 __all__ = [
     "BotLock",
@@ -23,6 +23,7 @@ __all__ = [
     "SqlBotState",
     "SqlCardStore",
     "SqlFeedStore",
+    "SqlRequestLedger",
     "SqliteDatabase",
     "UnusableDatabase",
     "is_database_url",

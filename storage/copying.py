@@ -42,6 +42,7 @@ TABLES = (
     ("feed_identities", ("feed_id", "kind", "value")),
     ("deliveries", ("entry_id", "platform", "channel_id")),
     ("meta", ("name", "value")),
+    ("slack_requests", ("signature",)),
 )
 DERIVED = {"suggestions": {"votes"}}  # kept by the target's triggers
 IDENTITIES = ("cycles", "suggestions", "feeds", "feed_entries")  # PostgreSQL sequences to move on

@@ -40,6 +40,29 @@ def inspect(path: Path) -> Report:
     return Report(schema, newest, counts, check, "" if schema < newest else missing_tables(tables))
 
 
+def recall(path: Path, name: str) -> str | None:
+    """One fact the bot keeps in `meta` (its heartbeat), read without writing anything."""
+    uri = f"file:{path.resolve()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
+            row = connection.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
+async def recall_on_server(url: str, name: str) -> str | None:
+    """The same on PostgreSQL; `UnusableDatabase` if unreachable."""
+    connection = await connect(url, "shortlist check")
+    try:
+        if not await connection.fetchval("SELECT to_regclass('meta') IS NOT NULL"):
+            return None
+        value = await connection.fetchval("SELECT value FROM meta WHERE name = $1", name)
+    finally:
+        await connection.close()
+    return None if value is None else str(value)
+
+
 async def inspect_server(url: str) -> Report:
     """The same report for a PostgreSQL database, read-only; `UnusableDatabase` if unreachable."""
     connection = await connect(url, "shortlist check")

@@ -43,6 +43,7 @@ TABLES = frozenset(
         "feed_identities",
         "deliveries",
         "meta",
+        "slack_requests",
     }
 )
 

@@ -3,7 +3,9 @@ say), in the `meta` table."""
 
 from __future__ import annotations
 
-from storage.sql import Database
+from datetime import datetime, timedelta
+
+from storage.sql import Database, stamp
 
 
 class SqlBotState:
@@ -22,3 +24,23 @@ class SqlBotState:
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, value),
         )
+
+
+class SqlRequestLedger:
+    """Implements `bot.ports.RequestLedger`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def first_time(self, key: str, now: datetime, keep: timedelta) -> bool:
+        async with self._db.transaction() as transaction:
+            await transaction.execute(
+                "DELETE FROM slack_requests WHERE seen_at < ?",
+                (stamp(transaction.dialect, now - keep),),
+            )
+            added = await transaction.execute(
+                "INSERT INTO slack_requests (signature, seen_at) VALUES (?, ?)"
+                " ON CONFLICT (signature) DO NOTHING",
+                (key, stamp(transaction.dialect, now)),
+            )
+        return added == 1

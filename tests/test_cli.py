@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.health import judge_heartbeat
 from tests.process import read_until, run_bot, start_bot
 
 
@@ -134,3 +138,38 @@ async def test_copy_data_typos_create_nothing(tmp_path: Path) -> None:
 
 def _listing(folder: Path) -> list[str]:
     return sorted(entry.name for entry in folder.iterdir())
+
+
+async def test_check_live_reads_the_running_bots_heartbeat(tmp_path: Path) -> None:
+    never = await run_bot(tmp_path, "", args=["check", "--live"])
+    assert never.returncode == 1
+    assert never.stdout.startswith("Live: no heartbeat")
+    process = await start_bot(tmp_path)
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        await read_until(process.stdout, "console mode")
+        for _ in range(50):
+            live = await run_bot(tmp_path, "", args=["check", "--live"])
+            if live.returncode == 0:
+                break
+            await asyncio.sleep(0.2)
+        assert live.stdout.startswith("Live: ready (console connected; heartbeat ")
+    finally:
+        process.stdin.close()
+        await process.wait()
+
+
+def test_a_heartbeat_is_judged_by_its_age_and_platforms() -> None:
+    now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    beat = {"at": now.isoformat(), "by": "pid 1 on host", "database": True}
+    fresh = json.dumps({**beat, "platforms": {"discord": True, "slack": True}})
+    assert judge_heartbeat(fresh, now + timedelta(seconds=10))[0]
+    stale = judge_heartbeat(fresh, now + timedelta(seconds=31))
+    assert stale == (False, "Live: NOT RUNNING (last heartbeat 31 s ago, by pid 1 on host)")
+    down = json.dumps({**beat, "platforms": {"discord": True, "slack": False}})
+    assert judge_heartbeat(down, now) == (
+        False,
+        "Live: running but not ready: Slack is not connected",
+    )
+    assert not judge_heartbeat("{not json", now)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -19,7 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable
+from bot.health import Report
 from bot.models import Announcement, Shortlist
+from bot.ports import RequestLedger
 from bot.retrying import pause
 from bot.settings import SlackSettings
 from bot.text import fill_template
@@ -36,6 +39,7 @@ from cogs.slack_app.reactions import Reactions
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
 ANNOUNCEMENT_EVENT = "shortlist_announcement"  # message metadata: finds a post after a crash
 _FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
@@ -49,11 +53,14 @@ class SlackFrontEnd:
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        requests: RequestLedger,
         *,
         template: str | None = None,
         host: str = "0.0.0.0",
     ) -> None:
         self._settings = settings
+        self._requests = requests
+        self.health: Callable[[], Awaitable[Report]] | None = None  # wired by bot.app
         self._template = template
         self._host = host
         base_url = (settings.api_url or "https://slack.com/api").rstrip("/") + "/"
@@ -99,7 +106,9 @@ class SlackFrontEnd:
             log.info("Connected to Slack in Socket Mode")
         else:
             web_app = self.app.web_app(path=EVENTS_PATH)
-            web_app.middlewares.append(RequestGuard().middleware)
+            guard = RequestGuard(self._settings.signing_secret or "", self._requests, EVENTS_PATH)
+            web_app.middlewares.append(guard.middleware)
+            web_app.router.add_get(HEALTH_PATH, self._healthz)
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self._host, self._settings.port)
@@ -113,6 +122,19 @@ class SlackFrontEnd:
         finally:
             recovery.cancel()
             await self._shut_down()
+
+    async def _healthz(self, _: web.Request) -> web.Response:
+        """Ready (200) when the database answers and every platform is connected, else 503."""
+        if self.health is None:
+            return web.Response(
+                status=503, text='{"ready": false}', content_type="application/json"
+            )
+        report = await self.health()
+        return web.Response(
+            status=200 if report.ready else 503,
+            text=report.as_json(),
+            content_type="application/json",
+        )
 
     async def _authenticate(self) -> bool:
         """Check the tokens until Slack answers; a rejected token ends the Slack front end.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from multidict import CIMultiDict
 
 from bot.models import Announcement, Member
 from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually
@@ -174,6 +175,70 @@ async def test_a_replayed_request_is_answered_once(slack: SlackHarness, fake: Fa
     assert (await slack.post(body, headers))[0] == 401  # the same signature and timestamp
     await asyncio.sleep(0.2)
     assert (await slack.ballot.current_cycle()).id == 2  # closed once, not twice
+
+
+async def test_a_repeated_signature_header_is_refused(slack: SlackHarness, fake: FakeSlack) -> None:
+    """Junk first and the real header last: Bolt verifies the last, so the guard refuses any
+    request with more than one timestamp or signature."""
+    body = form(command_payload(fake, "/shortlist", "close", CURATOR_ID))
+    real = signed(body)
+    for doubled in ("X-Slack-Signature", "X-Slack-Request-Timestamp"):
+        headers = CIMultiDict({"Content-Type": "application/x-www-form-urlencoded", **real})
+        headers.popall(doubled)
+        headers.add(doubled, "v0=junk" if doubled == "X-Slack-Signature" else "1")
+        headers.add(doubled, real[doubled])
+        async with slack.session.post(slack.url, data=body, headers=headers) as response:
+            assert response.status == 401
+    assert (await slack.ballot.current_cycle()).id == 1
+
+
+async def test_a_replay_is_refused_after_a_restart(tmp_path: Path, fake: FakeSlack) -> None:
+    """What was answered is remembered in the database, not in the process."""
+    first = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await first.start()
+    body = form(command_payload(fake, "/suggest", "https://example.com/once", "U0ALICE"))
+    headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    try:
+        assert (await first.post(body, headers))[0] == 200
+        await eventually(lambda: len(fake.responses) == 1)
+    finally:
+        await first.stop()
+    second = SlackHarness(tmp_path / "bot.sqlite3", fake)
+    await second.start()
+    try:
+        assert (await second.post(body, headers))[0] == 401
+        assert (await second.ballot.shortlist(CURATOR)).total == 1
+    finally:
+        await second.stop()
+
+
+async def test_unsigned_traffic_is_not_remembered(slack: SlackHarness) -> None:
+    for n in range(300):
+        headers = {
+            "X-Slack-Request-Timestamp": str(int(time.time())),
+            "X-Slack-Signature": f"v0={n}",
+        }
+        assert (await slack.post(b"x" * 100, headers))[0] == 401
+        async with slack.session.post(slack.url.replace("/slack/events", f"/other/{n}")) as other:
+            assert other.status == 404
+    rows = await slack.app.database.fetch_one("SELECT COUNT(*) FROM slack_requests")
+    assert rows is not None
+    assert rows[0] == 0
+
+
+async def test_healthz_says_ready_when_connected(slack: SlackHarness) -> None:
+    health = slack.url.replace("/slack/events", "/healthz")
+    async with slack.session.get(health) as response:
+        assert response.status == 200
+        assert await response.json() == {
+            "ready": True,
+            "database": True,
+            "platforms": {"slack": True},
+        }
+    await slack.app.database.close()  # the database stops answering
+    async with slack.session.get(health) as response:
+        assert response.status == 503
+        assert (await response.json())["database"] is False
 
 
 @pytest.mark.parametrize("stamp", ["abc", "", "1e3", "-5", "12.5"])
