@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(manifest(settings.slack), indent=2, ensure_ascii=False))
         return 0
+    if settings.console_mode and getattr(arguments, "no_console", False):
+        print(
+            "Configuration error: DISCORD_TOKEN or SLACK_BOT_TOKEN is needed here: no platform "
+            "is configured, and the console is only for a terminal (see .env.example).",
+            file=sys.stderr,
+        )
+        return 2
     return _run(settings)
 
 
@@ -58,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"Shortlist {operating.version()}")
     commands = parser.add_subparsers(dest="command", metavar="command")
-    commands.add_parser("run", help="run the bot (the default)")
+    run_command = commands.add_parser("run", help="run the bot (the default)")
+    run_command.add_argument(
+        "--no-console",
+        action="store_true",
+        help="refuse to start without a platform (containers, services: there is no terminal)",
+    )
     check_command = commands.add_parser(
         "check", help="validate settings and the database (read-only); exit 1 on a problem"
     )
@@ -105,19 +117,25 @@ def _snowflake(text: str) -> int:
 def _settings() -> Settings | None:
     """Settings from the environment and .env (the working folder's, else the project's);
     problems are printed one line each, unknown names warned about."""
-    env_file = next((p for p in (Path.cwd() / ".env", PROJECT / ".env") if p.is_file()), None)
     names = {name for name in os.environ if name.startswith(OUR_PREFIXES)}
-    if env_file is not None:
-        try:
+    env_file = None
+    try:
+        env_file = next((p for p in (Path.cwd() / ".env", PROJECT / ".env") if p.is_file()), None)
+        if env_file is not None:
             names |= set(dotenv_values(env_file))
-        except UnicodeDecodeError as error:
-            byte = error.object[error.start]
-            print(
-                f"Configuration error: {env_file} is not UTF-8 text (byte {byte:#x} at "
-                f"position {error.start}); save it as UTF-8 (see .env.example).",
-                file=sys.stderr,
-            )
-            return None
+    except OSError as error:
+        why = f"{error.filename} can't be read ({error.strerror})"
+        print(f"Configuration error: {why}.", file=sys.stderr)
+        return None
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        print(
+            f"Configuration error: {env_file} is not UTF-8 text (byte {byte:#x} at "
+            f"position {error.start}); save it as UTF-8 (see .env.example).",
+            file=sys.stderr,
+        )
+        return None
+    if env_file is not None:
         load_dotenv(env_file)  # the environment wins over the file
     for warning in unknown_settings(names, KNOWN_SETTINGS):
         print(f"Warning: {warning}", file=sys.stderr)
