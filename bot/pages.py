@@ -17,14 +17,16 @@ import asyncio
 import codecs
 import ipaddress
 import logging
+import re
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
@@ -39,6 +41,9 @@ TIMEOUT_SECONDS = 5.0
 MAX_BYTES = 1_000_000
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# A host whose every label is a number (decimal, octal or 0x-hex): an address in some spelling
+# that inet_aton would read, never a real name (no top-level domain is numeric).
+_NUMERIC = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*\.?", re.IGNORECASE)
 TITLE_LENGTH = 200
 DESCRIPTION_LENGTH = 300
 
@@ -149,14 +154,22 @@ class PageFetcher:
         return None
 
     def _check(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        """Judge the host the HTTP client will connect to, as it spells it: yarl turns
+        full-width or circled digits and other dots into an address literal, which aiohttp
+        connects to without asking the resolver."""
+        parts = yarl.URL(url)
+        host = parts.raw_host
+        if parts.scheme not in ("http", "https") or not host:
             raise ValueError(f"not an http(s) URL: {url}")
         try:
-            ipaddress.ip_address(parts.hostname)
+            address = ipaddress.ip_address(host)
         except ValueError:
+            if _NUMERIC.fullmatch(host):  # 0x7f.1, 2130706433, 127.1: read as addresses by
+                raise BlockedAddress(f"{host} is not a canonical address") from None  # some
             return  # a name: the resolver checks what it resolves to
-        check_address(parts.hostname, self._allowed)
+        if ":" not in host and str(address) != host:
+            raise BlockedAddress(f"{host} is not a canonical address")
+        check_address(host, self._allowed)
 
 
 def _known(charset: str | None) -> str:

@@ -9,14 +9,14 @@ from aiohttp import web
 
 
 @asynccontextmanager
-async def serve(app: web.Application, port: int = 0) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 at `port` (a free one by default); yields its base URL."""
+async def serve(app: web.Application, port: int = 0, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve `app` on `host` (127.0.0.1) at `port` (a free one by default); yields its base URL."""
     # A handler left hanging on purpose (a feed that never answers) must not hold up clean-up.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, host, port).start()
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+        yield f"http://{host}:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
 

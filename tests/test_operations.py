@@ -31,6 +31,27 @@ async def test_a_second_bot_on_the_same_database_says_who_holds_it(tmp_path: Pat
     assert "Suggested #1" in after.stdout
 
 
+async def test_a_second_bot_naming_the_file_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    """The lock follows the file the path leads to, not the path's spelling."""
+    first = await start_bot(tmp_path)
+    assert first.stdout is not None
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "alias.sqlite3").symlink_to(tmp_path / "bot.sqlite3")
+    try:
+        await read_until(first.stdout, "console mode")
+        second = await run_bot(
+            elsewhere,
+            "/as alice\n/suggest example.com/a\n",
+            {"DATABASE_PATH": str(elsewhere / "alias.sqlite3")},
+        )
+        assert second.returncode == 2
+        assert f"Another Shortlist (pid {first.pid} on " in second.stderr
+    finally:
+        first.kill()
+        await first.wait()
+
+
 async def test_sigterm_stops_within_ten_seconds_while_a_feed_hangs(tmp_path: Path) -> None:
     async with feed_server() as server:
         hanging = server.serve("/feed", body=rss2([issue(1)]), delay=60)

@@ -157,6 +157,37 @@ async def test_anything_else_leaves_the_plain_link(
     assert await fetcher.page(f"{local_site}{path}") is None
 
 
+SPELLINGS = (  # of 127.0.0.2, where a private server answers
+    "\uff11\uff12\uff17.\uff10.\uff10.\uff12",  # full-width digits
+    "127\u30020\u30020\u30022",  # ideographic full stops
+    "127\uff0e0\uff0e0\uff0e2",  # full-width full stops
+    "\u2460\u2461\u2466.0.0.\u2461",  # circled digits
+    "0x7f.0.0.2",
+    "2130706434",
+    "127.2",
+    "127.0.0.02",
+)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+async def test_a_redirect_to_a_private_address_in_any_spelling_is_refused(spelling: str) -> None:
+    """The address judged is the one the HTTP client connects to (it turns full-width digits
+    into an address literal and connects without asking the resolver)."""
+    private = web.Application()
+    private.router.add_get("/secret", page("<title>Internal dashboard</title>"))
+    async with serve(private, host="127.0.0.2") as hidden:
+        port = hidden.rsplit(":", 1)[1]
+        public = web.Application()
+        public.router.add_get("/go", redirect(f"http://{spelling}:{port}/secret"))
+        async with serve(public) as base:
+            fetcher = PageFetcher(allowed=(ipaddress.ip_network("127.0.0.1/32"),), timeout=1)
+            try:
+                assert await fetcher.page(f"http://{spelling}:{port}/secret") is None
+                assert await fetcher.page(f"{base}/go") is None
+            finally:
+                await fetcher.close()
+
+
 async def test_cookies_are_never_kept_or_sent(fetcher: PageFetcher, local_site: str) -> None:
     assert await fetcher.page(f"{local_site}/set-cookie") == Page("no cookie", "")
 
