@@ -51,7 +51,30 @@ def intents() -> discord.Intents:
     return wanted
 
 
+class WrongPlace(app_commands.CheckFailure):
+    """A command used outside the community's own server; says where it belongs."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class ShortlistTree(app_commands.CommandTree["ShortlistBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command acts only in the community's own server, never in a DM or another
+        server the bot is in (where that server's admins would otherwise be curators)."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage("Please use this command in a server channel.")
+        home = self.client.home_guild_id()
+        if home is None:
+            raise WrongPlace(
+                "Shortlist is in several servers and doesn't know which is the community's: "
+                "its operator needs to set DISCORD_GUILD_ID."
+            )
+        if interaction.guild_id != home:
+            raise WrongPlace("Shortlist runs the ballot of another server; nothing was changed.")
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -59,7 +82,7 @@ class ShortlistTree(app_commands.CommandTree["ShortlistBot"]):
         cause: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             cause = error.original
-        if isinstance(cause, UserFacingError):
+        if isinstance(cause, UserFacingError | WrongPlace):
             message = cause.message
         elif isinstance(cause, app_commands.NoPrivateMessage):
             message = "Please use this command in a server channel."
@@ -92,6 +115,7 @@ class ShortlistBot(commands.Bot):
         guild_id: int | None,
         suggestions_channel_id: int | None,
         vote_emoji: str,
+        channel_ids: tuple[int, ...] = (),
         guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
@@ -107,6 +131,7 @@ class ShortlistBot(commands.Bot):
         self.state = state
         self.curators = curators
         self.guild_id = guild_id
+        self.channel_ids = channel_ids  # the community's configured channels
         emoji = discord.PartialEmoji.from_str(vote_emoji)
         self.card_platform = DiscordCards(self, emoji, guild_id)
         self.ballot_cog = BallotCog(
@@ -144,6 +169,17 @@ class ShortlistBot(commands.Bot):
         await self.sync_commands()
         if self.application_id is not None:
             log.info("Invite me with: %s", self.invite_url())
+
+    def home_guild_id(self) -> int | None:
+        """The community's server: DISCORD_GUILD_ID, else the server of its configured
+        channels, else the only server the bot is in; None when that can't be told."""
+        if self.guild_id is not None:
+            return self.guild_id
+        for channel_id in self.channel_ids:
+            channel = self.get_channel(channel_id)
+            if isinstance(channel, discord.abc.GuildChannel):
+                return channel.guild.id
+        return self.guilds[0].id if len(self.guilds) == 1 else None
 
     def invite_url(self) -> str:
         assert self.application_id is not None

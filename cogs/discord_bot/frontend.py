@@ -70,6 +70,15 @@ class DiscordFrontEnd:
             suggestions_channel_id=settings.suggestions_channel_id,
             vote_emoji=settings.vote_emoji,
             guild_ready_timeout=guild_ready_timeout,
+            channel_ids=tuple(
+                channel
+                for channel in (
+                    settings.suggestions_channel_id,
+                    *settings.announce_channel_ids,
+                    settings.curator_channel_id,
+                )
+                if channel is not None
+            ),
         )
         self.card_platform = self.bot.card_platform
         self._stopping = asyncio.Event()

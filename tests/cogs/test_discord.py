@@ -261,6 +261,66 @@ async def test_shortlist_is_for_curators_only(harness: DiscordHarness) -> None:
     assert embed["title"] == "Shortlist for the next issue (cycle 1, open)"
 
 
+def _elsewhere(payload: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+    """The same interaction from another server, or (None) from a DM."""
+    moved = {**payload, "data": {**payload["data"]}}
+    if guild_id is None:
+        for key in ("guild_id", "member", "guild_locale"):
+            moved.pop(key, None)
+        moved["data"].pop("guild_id", None)
+        moved["user"] = payload["member"]["user"]
+        moved["context"] = 1
+        moved["channel"] = {"id": moved["channel_id"], "type": 1, "recipients": []}
+    else:
+        moved["guild_id"] = moved["data"]["guild_id"] = str(guild_id)
+        moved["authorizing_integration_owners"] = {"0": str(guild_id)}
+    return moved
+
+
+@pytest.mark.parametrize("where", ["another server", "a DM"])
+async def test_commands_act_only_in_the_communitys_own_server(
+    harness: DiscordHarness, where: str
+) -> None:
+    """An admin of another server the bot is in is no curator here; nor is anyone in a DM."""
+    await _suggest(harness, ALICE, "https://example.com/a")
+    guild = GUILD_ID + 1 if where == "another server" else None
+    admin = member(30, "mallory")
+    attempts = [
+        slash("shortlist", [subcommand("close")], invoker=admin, permissions=MANAGE_GUILD),
+        slash("shortlist", [subcommand("show")], invoker=admin, permissions=MANAGE_GUILD),
+        slash("withdraw", [option("number", 1)], invoker=ALICE),
+        slash("note", [option("number", 1), option("text", "changed")], invoker=ALICE),
+        slash("suggest", [option("url", "https://example.com/b")], invoker=admin),
+    ]
+    for attempt in attempts:
+        await harness.send("INTERACTION_CREATE", _elsewhere(attempt, guild))
+    replies = [c.json["data"].get("content") for c in harness.api.find("POST", "/interactions/")]
+    expected = (
+        "Shortlist runs the ballot of another server; nothing was changed."
+        if guild
+        else "Please use this command in a server channel."
+    )
+    assert replies[1:] == [expected] * len(attempts)
+    shortlist = await harness.ballot.shortlist(CURATOR_MEMBER)
+    assert [t.suggestion.number for t in shortlist.ranked] == [1]
+    assert shortlist.ranked[0].suggestion.note == ""
+    assert (await harness.ballot.current_cycle()).id == 1
+
+
+async def test_without_a_guild_id_the_community_is_its_channels_server(
+    tmp_path: Path, api: FakeDiscordAPI
+) -> None:
+    harness = DiscordHarness(tmp_path / "bot.sqlite3", api, guild_id=None)
+    await harness.start()
+    try:
+        assert (await _suggest(harness, ALICE, "https://example.com/a")).startswith("Suggested #1")
+        away = _elsewhere(slash("withdraw", [option("number", 1)], invoker=ALICE), GUILD_ID + 1)
+        await harness.send("INTERACTION_CREATE", away)
+        assert (await harness.ballot.shortlist(CURATOR_MEMBER)).total == 1
+    finally:
+        await harness.stop()
+
+
 async def test_shortlist_ranks_and_closes_and_exports(harness: DiscordHarness) -> None:
     await _suggest(harness, ALICE, "https://example.com/a", "first")
     await _suggest(harness, BOB, "https://example.com/b", "*second* <@&900000000000000021>")
