@@ -129,8 +129,8 @@ class Ballot:
             issue = await self._store.featured_issue(facts.featured_in)
             return AlreadyFeatured(already_featured(issue, curator=member.is_curator))
         return SuggestionLimitReached(
-            f"You've already made {facts.made} suggestions for the next issue, the most one "
-            "member can make. Votes for other suggestions are always welcome."
+            f"You've made {facts.made} suggestions for the next issue (withdrawn ones count "
+            "too), the most one member can make. Votes for other suggestions are always welcome."
         )
 
     async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from bot.models import Shortlist, Suggestion
 from bot.text import cycle_title, votes_label
@@ -33,8 +34,8 @@ def markdown(shortlist: Shortlist) -> str:
         suggestion = tally.suggestion
         line = f"{rank}. [{_link_text(suggestion)}]({_target(suggestion.url)})"
         if suggestion.note:
-            line += f" — {_one_line(suggestion.note)}"
-        by = _one_line(suggestion.author.name)
+            line += f" — {_plain(suggestion.note)}"
+        by = _plain(suggestion.author.name)
         lines.append(f"{line} (suggested by {by} · {votes_label(tally.votes)})")
     return "\n".join(lines) + "\n"
 
@@ -80,10 +81,20 @@ def document(shortlist: Shortlist, *, csv: bool = False) -> tuple[str, str]:
 
 
 def _link_text(suggestion: Suggestion) -> str:
-    text = _one_line(suggestion.label)
-    for special in ("\\", "[", "]"):
-        text = text.replace(special, "\\" + special)
-    return text
+    """Inside a link's brackets nothing is linked again: only markup is escaped."""
+    return _MARKUP.sub(r"\\\1", _one_line(suggestion.label))
+
+
+# What members wrote stays text in the draft: no link, image, HTML, emphasis or code of theirs
+# comes alive (a backslash before ASCII punctuation is always a literal in CommonMark), and a
+# bare address is kept from being linked by GitHub-flavoured renderers.
+_MARKUP = re.compile(r"([\\`*_\[\]<>!|~&#])")
+_BARE_LINK = re.compile(r"(?i)\b(https?|ftp)://|\b(www)\.")
+
+
+def _plain(text: str) -> str:
+    escaped = _MARKUP.sub(r"\\\1", _one_line(text))
+    return _BARE_LINK.sub(lambda m: f"{m[1]}\\://" if m[1] else f"{m[2]}\\.", escaped)
 
 
 def _target(url: str) -> str:

@@ -84,7 +84,7 @@ async def _facts(transaction: Transaction, proposals: list[Proposal]) -> list[Li
         f"WITH asked (n, cycle, key, platform, author) AS ({asked})"
         f" SELECT asked.n, {SUGGESTION_COLUMNS}, (SELECT COUNT(*) FROM suggestions a"
         "  WHERE a.cycle_id = asked.cycle AND a.author_platform = asked.platform"
-        "  AND a.author_id = asked.author AND a.withdrawn_at IS NULL) AS made,"
+        "  AND a.author_id = asked.author) AS made,"  # withdrawn ones count: no way round
         " (SELECT f.entry_id FROM featured_links f WHERE f.link_key = asked.key"
         "  ORDER BY f.entry_id DESC LIMIT 1) AS featured_in,"
         " (SELECT p.id FROM suggestions p WHERE p.link_key = asked.key"

@@ -20,6 +20,7 @@ from bot.errors import (
     NotCurator,
     NotYours,
     SelfVote,
+    SuggestionLimitReached,
     UnknownSuggestion,
 )
 from bot.models import CardRef, Member, Tally
@@ -259,6 +260,16 @@ async def test_the_author_withdraws_a_suggestion_and_its_link_is_free_again(
         " WHERE s.number = 1"
     )
     assert kept[0] == "m"  # on record, no longer counted
+
+
+async def test_withdrawing_and_suggesting_again_does_not_get_round_the_limit(
+    app: App, chat: RecordingPlatform
+) -> None:
+    for n in range(3):  # the app's limit is 3
+        await _suggest(app, AUTHOR, f"https://example.com/{n}")
+        await app.cards.withdraw(AUTHOR, n + 1)
+    with pytest.raises(SuggestionLimitReached, match="withdrawn ones count too"):
+        await app.cards.suggest(AUTHOR, "https://example.com/again", "", channel_id="ideas")
 
 
 async def test_only_the_author_or_a_curator_may_withdraw_or_edit(

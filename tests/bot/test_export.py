@@ -50,6 +50,18 @@ def test_markdown_export_matches_the_golden_file() -> None:
     assert export.markdown(SHORTLIST) == (GOLDEN / "shortlist.md").read_text()
 
 
+def test_members_words_stay_text_in_the_markdown() -> None:
+    """Links, images, HTML and emphasis in a note or a name land as text, not live markup."""
+    note = "See [this](http://evil.example) ![x](http://t.example/p.png) <img src=x> *so* www.x.io"
+    tally = Tally(suggestion(1, "https://example.com/a", note=note, author="<b>mallory</b>"))
+    line = export.markdown(Shortlist(SHORTLIST.cycle, (tally,), 1)).splitlines()[2]
+    assert line == (
+        "1. [https://example.com/a](https://example.com/a) — See \\[this\\](http\\://evil.example)"
+        " \\!\\[x\\](http\\://t.example/p.png) \\<img src=x\\> \\*so\\* www\\.x.io"
+        " (suggested by \\<b\\>mallory\\</b\\> · 0 votes)"
+    )
+
+
 def test_csv_export_matches_the_golden_file() -> None:
     assert export.csv_text(SHORTLIST) == (GOLDEN / "shortlist.csv").read_text()
     assert export.filename(SHORTLIST, "csv") == "shortlist-cycle-2.csv"
