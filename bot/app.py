@@ -150,11 +150,16 @@ async def build(
         raise
     session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     log.info("Data is kept in %s", database.where)
-    cards = CardService(ballot, SqlCardStore(database), interval=tuning.card_refresh_seconds)
-    ballot.on_tally_changed(cards.tally_changed)
-    ballot.on_rollover(cards.cycle_closed)
     feed_store = SqlFeedStore(database)
     announcer = Announcer(feed_store, ballot)
+    cards = CardService(
+        ballot,
+        SqlCardStore(database),
+        interval=tuning.card_refresh_seconds,
+        alert=announcer.alert_curators,
+    )
+    ballot.on_tally_changed(cards.tally_changed)
+    ballot.on_rollover(cards.cycle_closed)
     watcher = None
     if settings.feed_urls:
         watcher = FeedWatcher(

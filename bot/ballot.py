@@ -36,7 +36,7 @@ from bot.models import (
 from bot.notes import clean_note
 from bot.ports import BallotStore
 from bot.reactions import ReactionVotes
-from bot.text import SELF_VOTE, already_featured
+from bot.text import SELF_VOTE, already_featured, plural
 from bot.urls import Link, parse_link
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ class Ballot:
             issue = await self._store.featured_issue(facts.featured_in)
             return AlreadyFeatured(already_featured(issue, curator=member.is_curator))
         return SuggestionLimitReached(
-            f"You've made {facts.made} suggestions for the next issue (withdrawn ones count "
-            "too), the most one member can make. Votes for other suggestions are always welcome."
+            f"You've made {plural(facts.made, 'suggestion')} for the next issue (withdrawn ones "
+            "count too), the most one member can make. Votes for others are always welcome."
         )
 
     async def _shown_securely(self, suggestion: Suggestion, link: Link) -> Suggestion:

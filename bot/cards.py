@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.ballot import Ballot
-from bot.errors import CardGone, CardRefused, DuplicateSuggestion, NotYours
+from bot.errors import CardGone, CardRefused, ChannelGone, DuplicateSuggestion, NotYours
 from bot.models import CardRef, Member, Rollover, Suggested, Suggestion, Tally
 from bot.ports import CardPlatform, CardStore
 from bot.text import suggested_reply
@@ -35,8 +35,16 @@ def card_key(suggestion_id: int) -> str:
 class CardService:
     """Cards on every platform that shows them, for the one ballot."""
 
-    def __init__(self, ballot: Ballot, store: CardStore, *, interval: float = 10.0) -> None:
+    def __init__(
+        self,
+        ballot: Ballot,
+        store: CardStore,
+        *,
+        interval: float = 10.0,
+        alert: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self._ballot = ballot
+        self._alert = alert  # tells the curators (bot.announcing.Announcer.alert_curators)
         self._store = store
         self._interval = interval
         self._platforms: dict[str, CardPlatform] = {}
@@ -133,10 +141,15 @@ class CardService:
         return suggestion
 
     async def card_deleted(self, card: CardRef) -> Suggestion | None:
-        """A moderator deleted a card of the open cycle: its suggestion leaves the ballot."""
+        """A moderator deleted a card of the open cycle: its suggestion leaves the ballot,
+        unless it has another card (on the other platform) where members still vote."""
         suggestion = await self._ballot.suggestion_on_card(card)
-        if suggestion is not None:
-            await self._ballot.withdraw(suggestion, f"its {card.platform} card was deleted")
+        if suggestion is None:
+            return None
+        if [other for other in await self._store.cards_of(suggestion.id) if other != card]:
+            log.info("The card %s was deleted; #%d keeps its other cards", card, suggestion.number)
+            return None
+        await self._ballot.withdraw(suggestion, f"its {card.platform} card was deleted")
         return suggestion
 
     async def recover(self, platform_name: str) -> None:
@@ -152,6 +165,7 @@ class CardService:
         for card, suggestion in cards:
             by_suggestion.setdefault(suggestion.id, []).append(card)
         recovered = 0
+        gone: dict[str, int] = {}  # channels that can't be found: cards in each
         for suggestion_cards in by_suggestion.values():
             reactors: list[Member] = []
             try:
@@ -160,13 +174,30 @@ class CardService:
             except CardGone:
                 await self.card_deleted(card)
                 continue
+            except ChannelGone:
+                gone[card.channel_id] = gone.get(card.channel_id, 0) + len(suggestion_cards)
+                continue
             except Exception as error:
                 log.warning("Could not read the reactions on %s: %s", card, error)
                 continue
             await self._ballot.reconcile_card(suggestion_cards[0], reactors)
             recovered += len(suggestion_cards)
         log.info("Recovered votes on %d of %d %s cards", recovered, len(cards), platform_name)
+        for channel_id, count in gone.items():
+            await self._tell_curators(
+                f"The {platform_name} channel {channel_id}, where {count} card(s) of the open "
+                "cycle are, can't be found (deleted, or hidden from the bot). Nothing was "
+                "withdrawn: their votes stand as last counted."
+            )
         await self._refresh_stale(platform_name)
+
+    async def _tell_curators(self, message: str) -> None:
+        log.warning("%s", message)
+        if self._alert is not None:
+            try:
+                await self._alert(message)
+            except Exception as error:
+                log.warning("Could not tell the curators: %s", error)
 
     async def _finish_posts(self, platform: CardPlatform, cycle_id: int) -> None:
         """Record the cards whose post a crash cut short: found in their channel, else posted."""

@@ -75,3 +75,8 @@ class CardRefused(UserFacingError):
 
 class CardGone(Exception):
     """The card's message no longer exists on its platform."""
+
+
+class ChannelGone(Exception):
+    """The card's whole channel no longer exists (or can't be found): not a member's or a
+    moderator's decision about one suggestion, so nothing is withdrawn for it."""

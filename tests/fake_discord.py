@@ -263,6 +263,7 @@ class FakeDiscordAPI:
         self.messages: dict[str, dict[str, Any]] = {}
         self.reactions: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (message, emoji)
         self.forbidden_channels: set[str] = set()
+        self.deleted_channels: set[str] = set()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.created: dict[int, Any] = {}  # call index -> the answer's body
         self.nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
@@ -384,6 +385,8 @@ class FakeDiscordAPI:
             channel_id = parts[1]
             if channel_id in self.forbidden_channels:
                 raise DiscordError(403, 50013, "Missing Permissions")
+            if channel_id in self.deleted_channels:
+                raise DiscordError(404, 10003, "Unknown Channel")
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
                 return 200, self._create(channel_id, call.json or {})
             if len(parts) == 3 and parts[2] == "messages" and method == "GET":

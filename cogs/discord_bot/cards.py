@@ -7,7 +7,7 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.errors import CardGone, CardRefused
+from bot.errors import CardGone, CardRefused, ChannelGone
 from bot.models import CardRef, Member, Tally
 from cogs.discord_bot.render import NO_PINGS, PLATFORM, card_embed
 
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 REACTION_PAGE = 100  # the most users Discord returns in one page of a reaction
 CARD_LOOKBACK = 50  # recent messages searched for a card posted just before a crash
+UNKNOWN_CHANNEL = 10003  # Discord's JSON error code for a channel that does not exist
 
 
 class DiscordCards:
@@ -110,6 +111,8 @@ class DiscordCards:
                         card.channel_id, card.message_id, key, REACTION_PAGE, after, reaction_type
                     )
                 except discord.NotFound as error:
+                    if error.code == UNKNOWN_CHANNEL:
+                        raise ChannelGone(card.channel_id) from error
                     raise CardGone(str(card)) from error
                 for user in page:
                     found[int(user["id"])] = Member(

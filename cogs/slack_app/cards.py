@@ -9,7 +9,7 @@ import re
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import CardGone, CardRefused
+from bot.errors import CardGone, CardRefused, ChannelGone
 from bot.models import CardRef, Member, Tally
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
@@ -125,6 +125,8 @@ class SlackCards:
         except SlackApiError as error:
             if slack_error(error) == "message_not_found":
                 raise CardGone(str(card)) from error
+            if slack_error(error) == "channel_not_found":
+                raise ChannelGone(card.channel_id) from error
             raise
         users: set[str] = set()
         for reaction in (response.get("message") or {}).get("reactions") or []:

@@ -15,6 +15,7 @@ from bot.ballot import Ballot
 from bot.errors import (
     CardGone,
     CardRefused,
+    ChannelGone,
     DuplicateSuggestion,
     InvalidNote,
     NotCurator,
@@ -43,6 +44,7 @@ class RecordingPlatform:
         self.reactions: dict[str, list[Member]] = {}
         self.deleted: list[str] = []
         self.vanished: set[str] = set()  # deleted by someone else
+        self.vanished_channels: set[str] = set()
         self.keys: dict[str, CardRef] = {}
         self.answering = asyncio.Event()
         self.answering.set()
@@ -76,6 +78,8 @@ class RecordingPlatform:
         return f"chat://{card.channel_id}/{card.message_id}"
 
     async def reactors(self, card: CardRef) -> list[Member]:
+        if card.channel_id in self.vanished_channels:
+            raise ChannelGone(card.channel_id)
         if card.message_id in self.vanished:
             raise CardGone(str(card))
         return self.reactions.get(card.message_id, [])
@@ -187,6 +191,36 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
     why = await ballot.why(CURATOR, entry.suggestion.number)
     assert why.uncounted == (("bot", "chat", 1), ("self", "chat", 1))  # noted, not counted
     assert await ballot.suggestion_on_card(gone) is None
+
+
+async def test_a_deleted_channel_alerts_the_curators_and_withdraws_nothing(
+    app: App, ballot: Ballot, chat: RecordingPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = await _suggest(app, AUTHOR, "https://example.com/a")
+    await _suggest(app, AUTHOR, "https://example.com/b")
+    await ballot.vote_on_card(first, Member("chat", "dan", "Dan"))
+    chat.vanished_channels.add("ideas")
+    await app.cards.recover("chat")
+    shortlist = await ballot.shortlist(CURATOR)
+    assert shortlist.total == 2
+    assert shortlist.ranked[0].votes == 1
+    [alert] = [r.message for r in caplog.records if "channel ideas" in r.message]
+    assert alert.startswith("The chat channel ideas, where 2 card(s) of the open cycle are,")
+
+
+async def test_a_deleted_card_withdraws_nothing_while_another_card_shows_it(
+    app: App, ballot: Ballot, chat: RecordingPlatform
+) -> None:
+    card = await _suggest(app, AUTHOR, "https://example.com/a")
+    suggestion = await ballot.suggestion_on_card(card)
+    assert suggestion is not None
+    other = CardRef("other", "c9", "m9")
+    await app.database.execute(
+        "INSERT INTO cards (platform, channel_id, message_id, suggestion_id) VALUES (?, ?, ?, ?)",
+        (other.platform, other.channel_id, other.message_id, suggestion.id),
+    )
+    assert await app.cards.card_deleted(card) is None
+    assert (await ballot.shortlist(CURATOR)).total == 1
 
 
 async def test_a_card_posted_just_before_a_crash_is_found_and_counted_at_recovery(

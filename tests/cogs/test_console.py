@@ -164,7 +164,7 @@ async def test_settings_come_from_the_env_file(tmp_path: Path) -> None:
     result = await run_bot(
         tmp_path, "/suggest https://example.com/a\n/suggest https://example.com/b\n"
     )
-    assert "You've already made 1 suggestions" in result.stdout
+    assert "You've made 1 suggestion for the next issue" in result.stdout
 
 
 async def test_bytes_that_are_not_text_get_a_clear_refusal(tmp_path: Path) -> None:

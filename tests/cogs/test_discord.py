@@ -246,6 +246,33 @@ async def test_votes_made_while_down_are_recovered_at_start(
         await second.stop()
 
 
+async def test_a_deleted_suggestions_channel_withdraws_nothing(
+    tmp_path: Path, api: FakeDiscordAPI
+) -> None:
+    """Deleting the channel withdrew the whole open ballot at the next start: now the curators
+    are told, and the ballot stands."""
+    first = DiscordHarness(tmp_path / "bot.sqlite3", api)
+    await first.start()
+    for url in ("https://example.com/a", "https://example.com/b"):
+        await _suggest(first, ALICE, url)
+    await first.send("MESSAGE_REACTION_ADD", reaction(BOB, 12, _card_id(api, 0)))
+    await first.stop()
+    api.deleted_channels.add(str(SUGGESTIONS_ID))
+    second = DiscordHarness(tmp_path / "bot.sqlite3", api)
+    await second.start()
+    try:
+        await settle()
+        shortlist = await second.ballot.shortlist(CURATOR_MEMBER)
+        assert [t.votes for t in shortlist.ranked] == [1, 0]
+        [alert] = api.find("POST", f"/channels/{CURATOR_CHANNEL_ID}/messages")
+        assert (
+            "can't be found (deleted, or hidden from the bot). Nothing was withdrawn"
+            in (alert.json["content"])
+        )
+    finally:
+        await second.stop()
+
+
 CURATOR_BY_ROLE = member(20, "cora", roles=(CURATOR_ROLE_ID,))
 
 

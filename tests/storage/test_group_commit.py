@@ -58,7 +58,7 @@ async def test_a_member_suggesting_many_links_at_once_gets_the_limit(ballot: Bal
     added = [r.suggestion.url for r in results if not isinstance(r, BaseException)]
     assert added == [f"https://example.com/{n}" for n in range(3)]
     assert all(isinstance(r, SuggestionLimitReached) for r in results[3:])
-    assert "already made 3 suggestions" in str(results[3])
+    assert "made 3 suggestions" in str(results[3])
     assert len((await ballot.shortlist(CURATOR)).ranked) == 3
 
 
