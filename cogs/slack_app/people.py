@@ -40,13 +40,20 @@ class People:
         self.bot_user_id: str | None = None
 
     async def is_curator(self, client: AsyncWebClient, user_id: str) -> bool:
+        """A member of the curators' user group is confirmed live, every time: one removed from
+        the group loses a curator's powers at once. A "no" may be a few minutes old (someone
+        just added waits for the cache), which never grants anything."""
         if user_id in self._curator_ids:
             return True
         if self._usergroup is None:
             return False
         fetched_at, members = self._group
-        if time.monotonic() - fetched_at > USERGROUP_CACHE_SECONDS:
-            response = await client.usergroups_users_list(usergroup=self._usergroup)
+        if user_id in members or time.monotonic() - fetched_at > USERGROUP_CACHE_SECONDS:
+            try:
+                response = await client.usergroups_users_list(usergroup=self._usergroup)
+            except SlackApiError as error:  # unconfirmed: no curator's powers this time
+                log.warning("usergroups.users.list failed: %s", slack_error(error))
+                return False
             members = frozenset(response.get("users") or [])
             self._group = (time.monotonic(), members)
         return user_id in members

@@ -306,6 +306,10 @@ async def test_curators_can_be_a_user_group(tmp_path: Path, fake: FakeSlack) -> 
     try:
         answer = await harness.reply_to("/shortlist", "", "U0BOB")
         assert answer["text"] == "Shortlist for the next issue (cycle 1, open)"
+        fake.usergroups["S0CURATORS"] = []  # taken out of the group: no curator a moment later
+        refused = await harness.reply_to("/shortlist", "close", "U0BOB")
+        assert "curators" in refused["text"]
+        assert (await harness.ballot.current_cycle()).id == 1
     finally:
         await harness.stop()
 
