@@ -19,12 +19,20 @@ log = logging.getLogger(__name__)
 
 class Batcher(Generic[In, Out]):
     def __init__(
-        self, handle: Callable[[list[In]], Awaitable[list[Out]]], name: str, *, most: int = 0
+        self,
+        handle: Callable[[list[In]], Awaitable[list[Out]]],
+        name: str,
+        *,
+        most: int = 0,
+        retry_after: Sequence[float] = (),
     ) -> None:
-        """`handle` answers a batch in order; `most`, if set, caps a batch's size."""
+        """`handle` answers a batch in order; `most`, if set, caps a batch's size. A batch that
+        fails is tried again after each of `retry_after`'s seconds (for an idempotent `handle`:
+        a dropped connection is replaced by then) before its callers hear of the failure."""
         self._handle = handle
         self._name = name
         self._most = most
+        self._retry_after = retry_after
         self._queue: list[tuple[In, asyncio.Future[Out] | Callable[[In, Out], None]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -53,7 +61,7 @@ class Batcher(Generic[In, Out]):
             cut = self._most or len(self._queue)
             batch, self._queue = self._queue[:cut], self._queue[cut:]
             try:
-                results = await self._handle([item for item, _ in batch])
+                results = await self._handled([item for item, _ in batch])
             except BaseException as error:
                 _failed(batch, error, self._name)
                 if not isinstance(error, Exception):
@@ -68,6 +76,17 @@ class Batcher(Generic[In, Out]):
                         waiter(item, result)
                     except Exception:
                         log.exception("%s: a result's callback failed", self._name)
+
+    async def _handled(self, items: list[In]) -> list[Out]:
+        for delay in self._retry_after:
+            try:
+                return await self._handle(items)
+            except Exception as error:
+                log.warning(
+                    "%s: a batch failed (%s); trying again in %g s", self._name, error, delay
+                )
+                await asyncio.sleep(delay)
+        return await self._handle(items)
 
 
 def _failed(

@@ -42,6 +42,9 @@ _LIVE_JOINS = (
 _LIVE = "s.withdrawn_at IS NULL AND y.closed_at IS NULL"
 
 
+RETRY_AFTER = (0.2, 1.0, 3.0, 6.0)  # seconds: a dropped database is usually back within these
+
+
 class VoteWriter:
     """Records casts in groups."""
 
@@ -49,8 +52,10 @@ class VoteWriter:
         """`changed` hears of each tally that a batch changed, once."""
         self._db = database
         self._changed = changed
+        # A batch's writes are idempotent (insert if absent, delete if present): one that
+        # failed with the connection (a server restart, a failover) is written again.
         self._batches: Batcher[tuple[Cast, datetime], Counted] = Batcher(
-            self._record_batch, "vote writer"
+            self._record_batch, "vote writer", retry_after=RETRY_AFTER
         )
 
     async def cast(self, cast: Cast, now: datetime) -> Counted:

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from bot.models import Member
 from storage.batching import Batcher
 
 
@@ -51,3 +52,54 @@ async def test_a_failed_batch_raises_for_the_waiting_and_is_logged_for_the_rest(
     assert heard == []
     assert "test writer: 1 items handed over were lost" in caplog.text
     assert await batcher.submit(2) == 2  # the writer carries on
+
+
+async def test_a_batch_that_failed_with_its_connection_is_written_again() -> None:
+    """The vote writer's batches are idempotent: one that failed (the server dropped the
+    connection) is tried again, and the items handed over are not lost."""
+    attempts: list[list[int]] = []
+
+    async def handle(items: list[int]) -> list[int]:
+        attempts.append(items)
+        if len(attempts) < 3:
+            raise ConnectionResetError("the server closed the connection")
+        return items
+
+    batcher: Batcher[int, int] = Batcher(handle, "test writer", retry_after=(0.01, 0.01, 0.01))
+    heard: list[int] = []
+    for item in (1, 2, 3):
+        batcher.post(item, lambda item, result: heard.append(result))
+    await batcher.drain()
+    assert heard == [1, 2, 3]
+    assert attempts == [[1, 2, 3]] * 3
+
+
+async def test_votes_survive_the_server_dropping_connections_mid_burst(postgres_url: str) -> None:
+    from bot.app import built
+    from bot.models import CardRef, Cast
+    from tests.conftest import settings_on
+    from tests.storage.test_postgres import terminate_connections
+
+    async with built(settings_on(postgres_url)) as app:
+        suggestion = (await app.ballot.suggest(_member(0), "https://example.com/a", "")).suggestion
+        card = CardRef("chat", "ideas", "m1")
+        await app.database.execute(
+            "INSERT INTO cards (platform, channel_id, message_id, suggestion_id)"
+            " VALUES ('chat', 'ideas', 'm1', ?)",
+            (suggestion.id,),
+        )
+        for round_ in range(5):
+            for n in range(200):
+                voter = str(1 + round_ * 200 + n)
+                app.ballot.reactions.take(Cast("chat", voter, True, card))
+                if n == 100:
+                    await asyncio.sleep(0)  # the first batch is under way
+                    await terminate_connections(postgres_url)
+            await app.ballot.reactions.settle()
+        row = await app.database.fetch_one("SELECT COUNT(*) FROM votes")
+        assert row is not None
+        assert row[0] == 1000
+
+
+def _member(n: int) -> Member:
+    return Member("chat", str(n), f"M{n}")
