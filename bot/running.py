@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # before it is cancelled.
 STOP_SECONDS = 5.0
 GRACE_SECONDS = 3.0
+CANCEL_SECONDS = 0.5  # for what was cancelled to end; the rest is left to the process's exit
 
 # A burst of reactions keeps thousands of votes in flight at once, a few dozen young objects
 # each. With CPython's default thresholds that pile is walked again and again by full
@@ -145,15 +146,17 @@ async def serve(app: App, stopping: asyncio.Event) -> int:
             failed = True
         else:
             log.info("Stopping: %s", "signal received" if stopping.is_set() else "front ends ended")
-        try:
-            await asyncio.wait_for(app.shut_down(), STOP_SECONDS)
-        except TimeoutError:
+        # Bounded waits that never wait for a cancellation to finish either: a query on a hung
+        # database cancels by asking the server, which waits out the command timeout (20 s).
+        stopping_task = asyncio.create_task(app.shut_down(), name="shut down")
+        if not (await asyncio.wait({stopping_task}, timeout=STOP_SECONDS))[0]:
             log.warning("Stopping took over %g s; cancelling what is left", STOP_SECONDS)
+            stopping_task.cancel()
         _, late = await asyncio.wait(services, timeout=GRACE_SECONDS)
         for task in late:
             log.warning("%s did not stop in time; cancelling it", services[task])
             task.cancel()
-        await asyncio.gather(*services, return_exceptions=True)
+        await asyncio.wait(services, timeout=CANCEL_SECONDS)
         return 1 if failed and not stopping.is_set() else 0
     finally:
         stop_waiter.cancel()

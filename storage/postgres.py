@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 4  # a bot's queries are short: one writer at a time, a few readers
 STATEMENT_TIMEOUT_MS = 15_000
 CONNECT_TIMEOUT_SECONDS = 10.0
+CLOSE_SECONDS = 1.0
 SCHEMES = ("postgres", "postgresql")
 
 # The connection was lost (the server restarted, or a proxy dropped it): worth one more try.
@@ -139,9 +140,11 @@ class PostgresDatabase:
         return database
 
     async def close(self) -> None:
-        try:
-            await asyncio.wait_for(self._pool.close(), 5)
-        except TimeoutError:
+        """Close the pool; a connection still busy after a second (a hung server) is
+        terminated, without waiting for its query's cancellation to be answered."""
+        closing = asyncio.ensure_future(self._pool.close())
+        if not (await asyncio.wait({closing}, timeout=CLOSE_SECONDS))[0]:
+            closing.cancel()
             self._pool.terminate()
 
     async def schema_version(self) -> int:

@@ -7,6 +7,7 @@ import asyncio
 import signal
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.feeds import feed_server, issue, rss2
 from tests.process import read_until, run_bot, start_bot
@@ -89,3 +90,71 @@ async def test_poll_says_a_check_is_already_running(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+class HangingProxy:
+    """A TCP proxy to PostgreSQL that can stop passing bytes while keeping every connection
+    open: a server that hangs, as one whose disk stalls or whose network drops silently does."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._pipe_both, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _pipe_both(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer),
+            self._pipe(upstream_reader, writer),
+            return_exceptions=True,
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self.flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_sigterm_stops_within_ten_seconds_while_postgresql_hangs(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """asyncpg's cancel of a hung query waits out its command timeout (20 s): the bot stops
+    waiting for the database once its grace is over."""
+    parts = urlsplit(postgres_url)
+    proxy = HangingProxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+    port = await proxy.start()
+    url = postgres_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{port}")
+    process = await start_bot(tmp_path, {"DATABASE_URL": url})
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        await read_until(process.stdout, "console mode")
+        process.stdin.write(b"/as alice\n/suggest example.com/a\n")
+        await process.stdin.drain()
+        await read_until(process.stdout, "Suggested #1")
+        proxy.flowing.clear()  # the server hangs
+        process.stdin.write(b"/as bob\n/vote 1\n")
+        await process.stdin.drain()
+        await asyncio.sleep(1)  # the vote waits on the hung server
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 12) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        proxy.close()
