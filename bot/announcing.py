@@ -12,16 +12,21 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.ballot import Ballot
 from bot.basics import Clock, require_curator, utcnow
+from bot.errors import PostRefused
 from bot.models import Credit, Delivery, IssueRef, Member
 from bot.ports import AnnouncementPlatform, FeedStore
 
 log = logging.getLogger(__name__)
 
 DELIVERY_RETRY_WINDOW = timedelta(days=3)  # after that an old issue is no longer news
+# A post is given POST_SECONDS. One found in flight (its process stopped, or lost the lead) is
+# looked for at once; not found, it is posted again only after its platform's `settles` (a
+# platform without a way to refuse a repeat may still accept the first post until then).
+POST_SECONDS = 30.0
 
 
 class Announcer:
@@ -34,6 +39,7 @@ class Announcer:
         self._platforms: dict[str, AnnouncementPlatform] = {}
         self._lock = asyncio.Lock()  # one delivery round at a time: nothing is posted twice
         self._waiting: dict[str, asyncio.Task[None]] = {}
+        self._again: asyncio.Task[None] | None = None
 
     def add_platform(self, platform: AnnouncementPlatform) -> None:
         self._platforms[platform.name] = platform
@@ -116,16 +122,21 @@ class Announcer:
             log.exception("Delivering announcements to %s failed", platform.name)
 
     async def _post(self, delivery: Delivery) -> None:
-        """Post once: marked in flight first; one found in flight is looked for before a post."""
+        """Post once: marked in flight first; one found in flight is looked for before a post,
+        once its request can no longer land (a slow platform may accept it late)."""
         announcement = delivery.announcement
         platform = self._platforms[delivery.platform]
         where = (announcement.entry_id, delivery.platform, delivery.channel_id)
         try:
             message_id = None
-            if delivery.in_flight:
+            if delivery.started_at is not None:
                 message_id = await platform.find_announcement(
-                    delivery.channel_id, announcement, delivery.key
+                    delivery.channel_id, announcement, delivery.key, delivery.started_at
                 )
+                settled = delivery.started_at + platform.settles
+                if message_id is None and self._clock() < settled:
+                    self._look_again_at(settled)  # it may still land: not posted again yet
+                    return
                 if message_id is not None:
                     log.info(
                         "Found %r already posted in %s channel %s (before a restart)",
@@ -136,11 +147,13 @@ class Announcer:
             else:
                 await self._store.start_delivery(*where, self._clock())
             if message_id is None:
-                message_id = await platform.announce(
-                    delivery.channel_id, announcement, delivery.key
-                )
+                async with asyncio.timeout(POST_SECONDS):
+                    message_id = await platform.announce(
+                        delivery.channel_id, announcement, delivery.key
+                    )
         except Exception as error:
             # Once per new problem: a channel the bot may not post in fails every time.
+            refused = isinstance(error, PostRefused)
             repeated = delivery.last_error == str(error)
             log.log(
                 logging.DEBUG if repeated else logging.WARNING,
@@ -151,10 +164,26 @@ class Announcer:
                 type(error).__name__,
                 error,
             )
-            await self._store.mark_delivery_failed(*where, str(error))
+            await self._store.mark_delivery_failed(*where, str(error), refused=refused)
             return
         await self._store.mark_delivered(*where, message_id, self._clock())
         log.info("Announced %r in %s channel %s", announcement.title, *where[1:])
+
+    def _look_again_at(self, when: datetime) -> None:
+        """Deliver again once a post in flight (another process's, before a restart or a
+        take-over) has settled: found then, or posted."""
+        if self._again is not None and not self._again.done():
+            return
+        delay = max((when - self._clock()).total_seconds(), 0.0)
+        log.info("An announcement is in flight; looking for it in %.0f s", delay)
+        self._again = asyncio.create_task(self._deliver_after(delay), name="announce again")
+
+    async def _deliver_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await self.deliver()
+        except Exception:
+            log.exception("Delivering announcements failed")
 
     async def alert_curators(self, message: str) -> None:
         for platform in self._platforms.values():
@@ -164,7 +193,8 @@ class Announcer:
                 log.exception("Could not alert the curators on %s", platform.name)
 
     async def stop(self) -> None:
-        """Stop waiting for platforms that never connected."""
-        for task in self._waiting.values():
+        """Stop waiting for platforms that never connected, or for a post in flight."""
+        waiting = [*self._waiting.values(), *([self._again] if self._again else [])]
+        for task in waiting:
             task.cancel()
-        await asyncio.gather(*self._waiting.values(), return_exceptions=True)
+        await asyncio.gather(*waiting, return_exceptions=True)

@@ -207,7 +207,7 @@ class CardService:
             key = card_key(suggestion.id)
             try:
                 tally = await self._ballot.tally(suggestion)
-                card = await platform.find_card(channel_id, tally, key)
+                card = await platform.find_card(channel_id, tally, key, suggestion.created_at)
                 if card is None:
                     card = await platform.post_card(channel_id, tally, key)
             except CardRefused as refused:

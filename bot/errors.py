@@ -77,6 +77,11 @@ class CardGone(Exception):
     """The card's message no longer exists on its platform."""
 
 
+class PostRefused(Exception):
+    """The platform answered a post with an error: nothing was posted, so a retry need not
+    look for it first."""
+
+
 class ChannelGone(Exception):
     """The card's whole channel no longer exists (or can't be found): not a member's or a
     moderator's decision about one suggestion, so nothing is withdrawn for it."""

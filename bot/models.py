@@ -242,7 +242,11 @@ class Delivery:
     platform: str
     channel_id: str
     last_error: str | None = None
-    in_flight: bool = False  # a post was started: it may have gone out before a crash
+    started_at: datetime | None = None  # a post was started: it may have gone out before a crash
+
+    @property
+    def in_flight(self) -> bool:
+        return self.started_at is not None
 
     @property
     def key(self) -> str:

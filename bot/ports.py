@@ -217,12 +217,16 @@ class FeedStore(Protocol):
         """False if it had already been marked delivered."""
 
     async def mark_delivery_failed(
-        self, entry_id: int, platform: str, channel_id: str, error: str
-    ) -> None: ...
+        self, entry_id: int, platform: str, channel_id: str, error: str, *, refused: bool = False
+    ) -> None:
+        """`refused`: the platform answered with an error, so the post is no longer in flight."""
 
 
 class AnnouncementPlatform(Protocol):
     """A front end that posts new issues and tells curators about feed trouble."""
+
+    # How long after a post started it may still land (0: the platform refuses a repeat).
+    settles: timedelta
 
     name: str
 
@@ -235,12 +239,13 @@ class AnnouncementPlatform(Protocol):
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         """Post the announcement, tagged with `key`; return the message's id. Raise to have it
-        retried."""
+        retried: `PostRefused` when the platform answered with an error (nothing was posted)."""
 
     async def find_announcement(
-        self, channel_id: str, announcement: Announcement, key: str
+        self, channel_id: str, announcement: Announcement, key: str, since: datetime
     ) -> str | None:
-        """The id of the announcement if it was already posted (before a crash), else None."""
+        """The id of the announcement if it was already posted (before a crash), else None:
+        every message posted in the channel `since` is looked at, page by page."""
 
     async def alert_curators(self, message: str) -> None: ...
 
@@ -256,9 +261,11 @@ class CardPlatform(Protocol):
         """Post a card (with the vote reaction as its button), marked with `key` where the
         platform keeps it; raise `CardRefused` if refused."""
 
-    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
-        """The card for this suggestion (marked with `key`) among the channel's recent
-        messages: one posted just before a crash."""
+    async def find_card(
+        self, channel_id: str, tally: Tally, key: str, since: datetime
+    ) -> CardRef | None:
+        """The card for this suggestion (marked with `key`) among the channel's messages
+        posted `since`: one posted just before a crash."""
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None: ...
 

@@ -218,7 +218,7 @@ class SqlFeedStore:
                 row["platform"],
                 row["channel_id"],
                 row["last_error"],
-                in_flight=row["started_at"] is not None,
+                started_at=maybe_moment(row["started_at"]),
             )
             for row in rows
         ]
@@ -244,12 +244,13 @@ class SqlFeedStore:
         return changed == 1
 
     async def mark_delivery_failed(
-        self, entry_id: int, platform: str, channel_id: str, error: str
+        self, entry_id: int, platform: str, channel_id: str, error: str, *, refused: bool = False
     ) -> None:
         await self._db.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?"
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+            " started_at = CASE WHEN ? THEN NULL ELSE started_at END"
             " WHERE entry_id = ? AND platform = ? AND channel_id = ?",
-            (error, entry_id, platform, channel_id),
+            (error, refused, entry_id, platform, channel_id),
         )
 
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -43,6 +44,13 @@ MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send,
 
 def snowflake() -> str:
     return str(next(_ids))
+
+
+def message_snowflake() -> str:
+    """A message's id as Discord makes it: the time it was created, then a counter, so that a
+    history read `after=` a time (discord.utils.time_snowflake) finds what came since."""
+    now = discord.utils.time_snowflake(datetime.now(UTC))
+    return str(now + next(_ids) % 4096)
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -299,7 +307,7 @@ class FakeDiscordAPI:
         self, channel_id: str, payload: dict[str, Any], *, author: dict[str, Any]
     ) -> dict[str, Any]:
         message = {
-            "id": snowflake(),
+            "id": message_snowflake(),
             "channel_id": channel_id,
             "guild_id": str(GUILD_ID),
             "author": author,
@@ -390,7 +398,13 @@ class FakeDiscordAPI:
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
                 return 200, self._create(channel_id, call.json or {})
             if len(parts) == 3 and parts[2] == "messages" and method == "GET":
-                listed = self.channel_messages(channel_id)[: int(call.params.get("limit", 50))]
+                listed = self.channel_messages(channel_id)
+                limit = int(call.params.get("limit", 50))
+                if "after" in call.params:  # the oldest `limit` after it, listed newest first
+                    after = int(call.params["after"])
+                    listed = sorted((m for m in listed if int(m["id"]) > after), key=_id)
+                    listed = listed[:limit][::-1]
+                listed = listed[:limit]
                 # Discord gives a message's nonce only when it is created, never in history.
                 return 200, [{k: v for k, v in m.items() if k != "nonce"} for m in listed]
             message_id = parts[3] if len(parts) > 3 else ""
@@ -428,6 +442,10 @@ class FakeDiscordAPI:
 
 
 CHANNEL_ID_STR = str(CHANNEL_ID)
+
+
+def _id(message: dict[str, Any]) -> int:
+    return int(message["id"])
 
 
 def _payload_from_form(form: Any) -> tuple[Any, list[str]]:

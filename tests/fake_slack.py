@@ -134,7 +134,7 @@ class FakeSlack:
             channel = args["channel"]
             if channel in self.not_in_channel:
                 return {"ok": False, "error": "not_in_channel"}
-            ts = f"1700000000.{next(_ts):06d}"
+            ts = f"{time.time():.0f}.{next(_ts):06d}"  # when it was posted, as Slack's are
             message = {"type": "message", "user": BOT_USER_ID, "ts": ts, **args}
             self.messages[(channel, ts)] = message
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
@@ -192,11 +192,26 @@ class FakeSlack:
             }
         if method == "conversations.history":
             with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+            # Newest first, after `oldest` if given, a page of `limit` at a time with a cursor
+            # (https://api.slack.com/methods/conversations.history).
+            listed = [
+                m
+                for m in self.channel_messages(args["channel"])
+                if float(m["ts"]) > float(args.get("oldest") or 0)
+            ]
+            start, limit = int(args.get("cursor") or 0), int(args.get("limit", 100))
+            page = listed[start : start + limit]
+            more = start + limit < len(listed)
             messages = [
                 m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-                for m in self.channel_messages(args["channel"])[: int(args.get("limit", 100))]
+                for m in page
             ]
-            return {"ok": True, "messages": messages, "has_more": False}
+            return {
+                "ok": True,
+                "messages": messages,
+                "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
         if method == "users.info":
             user = self.users.get(args["user"])
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}

@@ -232,6 +232,9 @@ async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:
                 functools.partial(delivered_up_to, workdir, newest),
                 f"run {run}: delivery ({how})",
                 bot,
+                # A Slack post cut short may still land: it is posted again only after
+                # SlackFrontEnd.settles (35 s) once the bot is back, if it was not found.
+                within=60.0,
             )
             await bot.stop()
             titles = fake.announcements()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from bot.ballot import Ballot
@@ -25,6 +26,7 @@ class ConsoleFrontEnd:
     """Reads commands from stdin until end of input or `/quit`; prints announcements."""
 
     name = PLATFORM
+    settles = timedelta(0)  # a terminal keeps no history: nothing to wait for
 
     def __init__(
         self,
@@ -84,7 +86,7 @@ class ConsoleFrontEnd:
         return key
 
     async def find_announcement(
-        self, channel_id: str, announcement: Announcement, key: str
+        self, channel_id: str, announcement: Announcement, key: str, since: datetime
     ) -> str | None:
         return None  # a terminal keeps no history: print it again
 

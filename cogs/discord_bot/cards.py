@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import discord
 from discord.ext import commands
@@ -14,8 +16,18 @@ from cogs.discord_bot.render import NO_PINGS, PLATFORM, card_embed
 log = logging.getLogger(__name__)
 
 REACTION_PAGE = 100  # the most users Discord returns in one page of a reaction
-CARD_LOOKBACK = 50  # recent messages searched for a card posted just before a crash
+CLOCK_SKEW = timedelta(minutes=1)
 UNKNOWN_CHANNEL = 10003  # Discord's JSON error code for a channel that does not exist
+
+
+def messages_since(
+    bot: discord.Client, channel_id: str, since: datetime
+) -> AsyncIterator[discord.Message]:
+    """The channel's messages posted since `since` (a minute earlier, for clocks that differ),
+    oldest first, page by page (`after=`), however many came since."""
+    channel = bot.get_partial_messageable(int(channel_id))
+    after = discord.Object(discord.utils.time_snowflake(since - CLOCK_SKEW))
+    return channel.history(limit=None, after=after, oldest_first=True)
 
 
 class DiscordCards:
@@ -62,13 +74,14 @@ class DiscordCards:
         await self._add_vote_reaction(message)
         return CardRef(PLATFORM, channel_id, str(message.id))
 
-    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
-        """The bot's recent message in the channel with this nonce, or showing this suggestion
-        (its number and link: an earlier cycle's card of the same link is not it)."""
+    async def find_card(
+        self, channel_id: str, tally: Tally, key: str, since: datetime
+    ) -> CardRef | None:
+        """The bot's message in the channel since `since` with this nonce, or showing this
+        suggestion (its number and link: an earlier cycle's card of the same link is not it)."""
         suggestion = tally.suggestion
         title = f"#{suggestion.number} · "
-        channel = self._bot.get_partial_messageable(int(channel_id))
-        async for message in channel.history(limit=CARD_LOOKBACK):
+        async for message in messages_since(self._bot, channel_id, since):
             if self._bot.user is None or message.author.id != self._bot.user.id:
                 continue
             if str(message.nonce) == key or any(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 
 import aiohttp
 import discord
@@ -11,13 +12,14 @@ import yarl
 
 from bot.ballot import Ballot
 from bot.cards import CardService
-from bot.errors import FrontEndUnavailable
+from bot.errors import FrontEndUnavailable, PostRefused
 from bot.models import Announcement, Shortlist
 from bot.ports import BotState
 from bot.retrying import pause
 from bot.settings import DiscordSettings
 from bot.text import fill_template
 from bot.watcher import FeedWatcher
+from cogs.discord_bot.cards import messages_since
 from cogs.discord_bot.client import ShortlistBot
 from cogs.discord_bot.members import Curators
 from cogs.discord_bot.render import (
@@ -30,8 +32,6 @@ from cogs.discord_bot.render import (
 )
 
 log = logging.getLogger(__name__)
-
-ANNOUNCEMENT_LOOKBACK = 50  # recent messages searched for an announcement made before a crash
 
 
 def configure_library(settings: DiscordSettings) -> None:
@@ -46,6 +46,9 @@ def configure_library(settings: DiscordSettings) -> None:
 
 class DiscordFrontEnd:
     name = PLATFORM
+    # A repeated post with the same nonce returns the first one (enforce_nonce), and after
+    # Discord's few minutes the history search finds it: posting again at once is safe.
+    settles = timedelta(0)
 
     def __init__(
         self,
@@ -170,9 +173,12 @@ class DiscordFrontEnd:
             )
         # With a nonce (and the enforce_nonce discord.py sends with it), Discord answers a
         # repeated post with the message it already made instead of posting it again.
-        message = await channel.send(
-            content, embed=announcement_embed(announcement), allowed_mentions=pings, nonce=key
-        )
+        try:
+            message = await channel.send(
+                content, embed=announcement_embed(announcement), allowed_mentions=pings, nonce=key
+            )
+        except discord.HTTPException as error:  # Discord answered: nothing was posted
+            raise PostRefused(f"{error.status} {error.text or error}") from error
         if self._settings.publish_announcements:
             await self._publish(message, int(channel_id))
         return str(message.id)
@@ -188,12 +194,11 @@ class DiscordFrontEnd:
             log.warning("Could not publish the announcement in %s: %s", channel_id, error)
 
     async def find_announcement(
-        self, channel_id: str, announcement: Announcement, key: str
+        self, channel_id: str, announcement: Announcement, key: str, since: datetime
     ) -> str | None:
-        """The bot's recent message in the channel that announces this issue, if any."""
+        """The bot's message in the channel since `since` that announces this issue, if any."""
         wanted = announcement_embed(announcement)
-        channel = self.bot.get_partial_messageable(int(channel_id))
-        async for message in channel.history(limit=ANNOUNCEMENT_LOOKBACK):
+        async for message in messages_since(self.bot, channel_id, since):
             if self.bot.user is None or message.author.id != self.bot.user.id:
                 continue
             if str(message.nonce) == key or any(

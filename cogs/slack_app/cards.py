@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,24 +20,35 @@ log = logging.getLogger(__name__)
 
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 CARD_EVENT = "shortlist_card"  # message metadata: finds a card posted just before a crash
-LOOKBACK = 50  # recent messages searched for a post made just before a crash
+PAGE = 200  # messages per conversations.history page (Slack's advice: at most 200)
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 async def find_marked(
-    client: AsyncWebClient, channel_id: str, event_type: str, key: str
+    client: AsyncWebClient, channel_id: str, event_type: str, key: str, since: datetime
 ) -> str | None:
-    """The `ts` of the recent message in the channel whose metadata carries `key`, if any."""
-    history = await client.conversations_history(
-        channel=channel_id, limit=LOOKBACK, include_all_metadata=True
-    )
-    for message in history.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if (
-            metadata.get("event_type") == event_type
-            and (metadata.get("event_payload") or {}).get("key") == key
-        ):
-            return str(message["ts"])
-    return None
+    """The `ts` of the channel's message since `since` (a minute earlier, for clocks that
+    differ) whose metadata carries `key`, if any: every page of them (`oldest=`, a cursor)."""
+    oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+    cursor: str | None = None
+    while True:
+        history = await client.conversations_history(
+            channel=channel_id,
+            oldest=oldest,
+            limit=PAGE,
+            include_all_metadata=True,
+            cursor=cursor,
+        )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == event_type
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return str(message["ts"])
+        cursor = (history.get("response_metadata") or {}).get("next_cursor")
+        if not history.get("has_more") or not cursor:
+            return None
 
 
 class SlackRefusal(CardRefused):
@@ -78,8 +90,10 @@ class SlackCards:
         await self._add_vote_reaction(card)
         return card
 
-    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
-        ts = await find_marked(self._client, channel_id, CARD_EVENT, key)
+    async def find_card(
+        self, channel_id: str, tally: Tally, key: str, since: datetime
+    ) -> CardRef | None:
+        ts = await find_marked(self._client, channel_id, CARD_EVENT, key, since)
         if ts is None:
             return None
         card = CardRef(PLATFORM, channel_id, ts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
@@ -17,9 +18,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.announcing import POST_SECONDS
 from bot.ballot import Ballot
 from bot.cards import CardService
-from bot.errors import FrontEndUnavailable
+from bot.errors import FrontEndUnavailable, PostRefused
 from bot.health import Report
 from bot.models import Announcement, Shortlist
 from bot.ports import RequestLedger
@@ -46,6 +48,9 @@ _FATAL_AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive"
 
 class SlackFrontEnd:
     name = PLATFORM
+    # Slack has no idempotency key: a post cut short may land until its request's deadline
+    # (bot.announcing.POST_SECONDS, and a margin), so a repeat waits that long.
+    settles = timedelta(seconds=POST_SECONDS + 5)
 
     def __init__(
         self,
@@ -214,20 +219,23 @@ class SlackFrontEnd:
             text, announcement_blocks = blocks.announcement(
                 announcement, self._settings.commands.suggest, group
             )
-        posted = await self.client.chat_postMessage(
-            channel=channel_id,
-            text=text,
-            blocks=announcement_blocks,
-            unfurl_links=False,
-            metadata={"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": key}},
-        )
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=channel_id,
+                text=text,
+                blocks=announcement_blocks,
+                unfurl_links=False,
+                metadata={"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": key}},
+            )
+        except SlackApiError as error:  # Slack answered: nothing was posted
+            raise PostRefused(slack_error(error)) from error
         return str(posted["ts"])
 
     async def find_announcement(
-        self, channel_id: str, announcement: Announcement, key: str
+        self, channel_id: str, announcement: Announcement, key: str, since: datetime
     ) -> str | None:
-        """The message whose metadata names this announcement, among the channel's recent ones."""
-        return await find_marked(self.client, channel_id, ANNOUNCEMENT_EVENT, key)
+        """The message since `since` whose metadata names this announcement."""
+        return await find_marked(self.client, channel_id, ANNOUNCEMENT_EVENT, key, since)
 
     async def post_digest(self, standings: Shortlist) -> None:
         channel = self._settings.suggestions_channel_id

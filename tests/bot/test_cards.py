@@ -7,6 +7,7 @@ tested against their fakes); everything behind it is the real core.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 
@@ -66,7 +67,9 @@ class RecordingPlatform:
             raise ConnectionResetError("the bot died")
         return card
 
-    async def find_card(self, channel_id: str, tally: Tally, key: str) -> CardRef | None:
+    async def find_card(
+        self, channel_id: str, tally: Tally, key: str, since: datetime
+    ) -> CardRef | None:
         return self.keys.get(key)
 
     async def edit_card(self, card: CardRef, tally: Tally, *, closed: bool) -> None:

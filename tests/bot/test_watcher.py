@@ -7,11 +7,13 @@ import io
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import App, Tuning, build, built
+from bot.errors import PostRefused
 from bot.models import Announcement, Member, PollResult
 from bot.settings import DiscordSettings, Settings
 from bot.watcher import FeedWatcher
@@ -27,11 +29,13 @@ class RecordingAnnouncer:
     def __init__(self, name: str = "chat", channels: tuple[str, ...] = ("general",)) -> None:
         self.name = name
         self.channels = channels
+        self.settles = timedelta(0)
         self.posts: list[tuple[str, str]] = []
         self.announcements: list[Announcement] = []
         self.alerts: list[str] = []
         self.failing_channels: set[str] = set()
         self.keys: dict[tuple[str, str], str] = {}  # (channel, key) -> message id
+        self.searched_since: list[datetime] = []
         self.connected = asyncio.Event()
         self.connected.set()
 
@@ -46,15 +50,16 @@ class RecordingAnnouncer:
 
     async def announce(self, channel_id: str, announcement: Announcement, key: str) -> str:
         if channel_id in self.failing_channels:
-            raise PermissionError(f"Missing Access to {channel_id}")
+            raise PostRefused(f"Missing Access to {channel_id}")
         self.posts.append((channel_id, announcement.title))
         self.announcements.append(announcement)
         self.keys[(channel_id, key)] = f"message-{len(self.posts)}"
         return f"message-{len(self.posts)}"
 
     async def find_announcement(
-        self, channel_id: str, announcement: Announcement, key: str
+        self, channel_id: str, announcement: Announcement, key: str, since: datetime
     ) -> str | None:
+        self.searched_since.append(since)
         return self.keys.get((channel_id, key))
 
     async def alert_curators(self, message: str) -> None:
@@ -561,7 +566,7 @@ async def test_a_channel_that_keeps_failing_is_logged_once(
             await bot.poll()
     warnings = [r for r in caplog.records if "Could not announce" in r.getMessage()]
     assert len(warnings) == 1
-    assert "PermissionError: Missing Access to general" in warnings[0].getMessage()
+    assert "PostRefused: Missing Access to general" in warnings[0].getMessage()
 
 
 async def test_an_ipv6_or_private_link_never_breaks_a_feed(

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import discord
 import pytest
 
+from bot.errors import PostRefused
 from bot.models import Announcement, Member
 from bot.settings import Settings
 from cogs.discord_bot.client import INVITE_PERMISSIONS, intents
@@ -469,8 +470,9 @@ async def test_announcements_embed_the_issue_and_ping_only_the_role(
 async def test_a_missing_announce_permission_raises_for_a_retry(harness: DiscordHarness) -> None:
     harness.api.forbidden_channels.add(str(ANNOUNCE_ID))
     announcement = Announcement(1, "feed", "ML", "Issue", "https://n.example.com/1", None, "")
-    with pytest.raises(discord.Forbidden):
+    with pytest.raises(PostRefused, match="403 Missing Permissions") as refused:
         await harness.front.announce(str(ANNOUNCE_ID), announcement, "shortlist-issue-7")
+    assert isinstance(refused.value.__cause__, discord.Forbidden)
 
 
 def test_the_invite_asks_for_the_scopes_and_permissions_it_needs() -> None:
