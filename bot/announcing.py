@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -32,10 +32,20 @@ POST_SECONDS = 30.0
 class Announcer:
     """Posts announcements on every platform and tells curators about feed trouble."""
 
-    def __init__(self, store: FeedStore, ballot: Ballot, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        store: FeedStore,
+        ballot: Ballot,
+        *,
+        clock: Clock = utcnow,
+        still_leading: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self._store = store
         self._ballot = ballot
         self._clock = clock
+        # Asked right before each rollover and post: a standby that took over in the meantime
+        # is the one to make them (bot.ports.BotLock.confirm).
+        self._still_leading = still_leading
         self._platforms: dict[str, AnnouncementPlatform] = {}
         self._lock = asyncio.Lock()  # one delivery round at a time: nothing is posted twice
         self._waiting: dict[str, asyncio.Task[None]] = {}
@@ -85,7 +95,7 @@ class Announcer:
         """Close the ballot once for what was announced: several issues at once close one cycle,
         linked to the newest (recorded last), never a run of empty ones."""
         announced = await self._store.unrolled_entries()
-        if not announced:
+        if not announced or not await self._leading():
             return
         newest = announced[-1]
         await self._ballot.rollover_for_issue(IssueRef(newest.title, newest.link))
@@ -127,6 +137,8 @@ class Announcer:
         announcement = delivery.announcement
         platform = self._platforms[delivery.platform]
         where = (announcement.entry_id, delivery.platform, delivery.channel_id)
+        if not await self._leading():
+            return
         try:
             message_id = None
             if delivery.started_at is not None:
@@ -168,6 +180,12 @@ class Announcer:
             return
         await self._store.mark_delivered(*where, message_id, self._clock())
         log.info("Announced %r in %s channel %s", announcement.title, *where[1:])
+
+    async def _leading(self) -> bool:
+        if self._still_leading is None or await self._still_leading():
+            return True
+        log.warning("Not announcing: another Shortlist is the active one on the database now")
+        return False
 
     def _look_again_at(self, when: datetime) -> None:
         """Deliver again once a post in flight (another process's, before a restart or a

@@ -151,7 +151,7 @@ async def build(
     session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     log.info("Data is kept in %s", database.where)
     feed_store = SqlFeedStore(database)
-    announcer = Announcer(feed_store, ballot)
+    announcer = Announcer(feed_store, ballot, still_leading=lock.confirm)
     cards = CardService(
         ballot,
         SqlCardStore(database),

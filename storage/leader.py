@@ -38,6 +38,7 @@ HOLDER = (
 UNREACHABLE: tuple[type[BaseException], ...] = (*CONNECTION_LOST, UnusableDatabase)
 POLL_SECONDS = 1.0  # how often a standby tries the lock
 CHECK_SECONDS = 3.0  # how often the holder checks its lock's connection
+CONFIRM_SECONDS = 2.0  # a lock check before a post that takes longer counts as lost
 
 
 class PostgresLeader:
@@ -50,6 +51,7 @@ class PostgresLeader:
         self.lost = asyncio.Event()
         self._connection: asyncpg.Connection | None = None
         self._keeper: asyncio.Task[None] | None = None
+        self._retaking = asyncio.Lock()
 
     async def acquire(self, *, wait: bool = True) -> None:
         """Take the lock, waiting (as a standby) for as long as another bot holds it; with
@@ -104,17 +106,42 @@ class PostgresLeader:
             await asyncio.sleep(CHECK_SECONDS)
             if await self._alive():
                 continue
-            self._drop_connection()
             log.warning("Lost the connection that holds the bot's lock; taking the lock again")
-            while not await self._try():
-                if self._connection is not None:  # reachable, but another bot has the lock
-                    log.error(
-                        "Another Shortlist took over %s while the connection was down", self.where
-                    )
-                    self.lost.set()
-                    return
+            held = await self._retake()
+            while held is None:  # unreachable: try again until the server answers
                 await asyncio.sleep(POLL_SECONDS)
-            log.info("The bot's lock is held again")
+                held = await self._retake()
+            if not held:
+                return
+
+    async def confirm(self) -> bool:
+        """The session holding the lock answers now, so no standby can hold it: checked right
+        before each post, not only every CHECK_SECONDS (a standby takes over in under one)."""
+        if self.lost.is_set():
+            return False
+        try:
+            if await asyncio.wait_for(self._alive(), CONFIRM_SECONDS):
+                return True
+        except TimeoutError:
+            pass
+        return bool(await self._retake())
+
+    async def _retake(self) -> bool | None:
+        """After the lock's session was lost: True if this bot holds the lock again, False if
+        another bot took it (`lost` is set), None if the database can't be reached. One at a
+        time: the keeper and a post's check never open two sessions that race each other."""
+        async with self._retaking:
+            if await self._alive():
+                return True  # the other one got there first
+            self._drop_connection()  # the session is gone: the lock went with it
+            if await self._try():
+                log.info("The bot's lock is held again")
+                return True
+            if self._connection is None:
+                return None
+            log.error("Another Shortlist took over %s; this one stops acting", self.where)
+            self.lost.set()
+            return False
 
     async def _alive(self) -> bool:
         if self._connection is None:

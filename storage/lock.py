@@ -32,6 +32,10 @@ class BotLock(Protocol):
 
     lost: asyncio.Event  # set if another bot took over (the bot must then stop)
 
+    async def confirm(self) -> bool:
+        """Whether this bot still holds the lock, checked now (before a post a standby might
+        also make); False also sets `lost`."""
+
     def release(self) -> None: ...
 
 
@@ -74,6 +78,9 @@ class DatabaseLock:
         handle.flush()
         self._file = handle
 
+    async def confirm(self) -> bool:
+        return self._file is not None  # a flock is held while the process lives
+
     def release(self) -> None:
         if self._file is not None:
             with contextlib.suppress(OSError):
@@ -89,6 +96,9 @@ class NoLock:
 
     def __init__(self) -> None:
         self.lost = asyncio.Event()
+
+    async def confirm(self) -> bool:
+        return True
 
     def release(self) -> None:
         pass

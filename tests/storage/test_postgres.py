@@ -4,6 +4,7 @@ bots on one database, and moving a whole database between the two kinds."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,6 +210,38 @@ async def test_two_schemas_are_two_databases(postgres_database: str) -> None:
     await asyncio.wait_for(second.acquire(), 3)  # different schemas: different locks
     first.release()
     second.release()
+
+
+async def test_a_bot_that_lost_the_lock_announces_nothing_at_once(postgres_url: str) -> None:
+    """Split brain: a standby takes over within a second of the lock's session dropping, and
+    the old leader must not post what the new one is posting, even before its next lock check
+    (every 3 s): its lock is confirmed right before each rollover and post."""
+    out = io.StringIO()
+    async with built(settings_on(postgres_url), stdout=out) as app:
+        feeds = SqlFeedStore(app.database)
+        feed = await feeds.add_feed("https://news.example.com/feed")
+        now = datetime.now(UTC)
+        entry = FeedEntry("1", "Issue 1", "https://news.example.com/1", now, "Ten links", (), ())
+        await feeds.record_entry(
+            feed.id, entry, announced=True, targets=[("console", "console")], now=now
+        )
+        other = PostgresLeader(postgres_url)
+        connection = await asyncpg.connect(postgres_url)
+        try:
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name LIKE 'shortlist (pid %'"
+            )
+        finally:
+            await connection.close()
+        await asyncio.wait_for(other.acquire(), 5)
+        try:
+            await app.announcer.deliver()
+            assert "Issue 1" not in out.getvalue()
+            assert app.lock.lost.is_set()
+            assert (await app.ballot.current_cycle()).id == 1  # no rollover either
+        finally:
+            other.release()
 
 
 async def test_a_bot_whose_lock_was_taken_over_is_told_to_stop(postgres_url: str) -> None:
