@@ -36,6 +36,10 @@ def test_the_password_is_never_shown() -> None:
     url = "postgres://shortlist:s3cr%40t@db.example.com:5432/shortlist?sslmode=require"
     assert redacted(url) == "postgres://shortlist:***@db.example.com:5432/shortlist?sslmode=require"
     assert redacted("postgresql://db.example.com/x") == "postgresql://db.example.com/x"
+    given = "postgres://bot@db.example.com/x?password=hunter2&sslpassword=pw&search_path=s1"
+    assert redacted(given) == (
+        "postgres://bot@db.example.com/x?password=***&sslpassword=***&search_path=s1"
+    )
 
 
 async def test_an_unreachable_server_is_reported_without_the_password() -> None:
