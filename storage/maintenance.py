@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.leader import HOLDER
 from storage.migrating import migrations, missing_tables
-from storage.postgres import connect
+from storage.postgres import connect, schema_of
 
 COUNTED = ("cycles", "suggestions", "votes", "cards", "feeds", "feed_entries", "deliveries")
 
@@ -68,17 +68,7 @@ async def inspect_server(url: str) -> Report:
     connection = await connect(url, "shortlist check")
     try:
         async with connection.transaction(readonly=True):
-            schema = 0
-            if await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
-                schema = int(
-                    await connection.fetchval("SELECT MAX(version) FROM schema_migrations")
-                )
-            tables = {
-                row[0]
-                for row in await connection.fetch(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                )
-            }
+            schema, tables = await schema_of(connection)
             counts = {
                 table: int(await connection.fetchval(f"SELECT COUNT(*) FROM {table}"))
                 for table in COUNTED

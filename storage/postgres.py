@@ -97,6 +97,20 @@ async def connect(url: str, application_name: str) -> asyncpg.Connection:
         raise UnusableDatabase(f"{redacted(url)} can't be reached ({error})") from None
 
 
+async def schema_of(connection: asyncpg.Connection) -> tuple[int, set[str]]:
+    """The schema version a PostgreSQL database is at (0: none) and the tables it has, read
+    without writing (check, copy-data)."""
+    version = 0
+    if await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+        version = int(
+            await connection.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        )
+    rows = await connection.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    return version, {row[0] for row in rows}
+
+
 async def _keep_as_is(connection: asyncpg.Connection) -> None:
     """Pooled connections go back as they are. asyncpg's default reset (unlock, close cursors,
     unlisten, reset settings) would cost a round trip per query, and none of that is used on

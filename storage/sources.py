@@ -23,7 +23,7 @@ import asyncpg
 
 from storage.lock import DatabaseInUse, lock_path
 from storage.migrating import migrations
-from storage.postgres import connect, is_database_url, redacted
+from storage.postgres import connect, is_database_url, redacted, schema_of
 from storage.sql import Row, UnusableDatabase
 from storage.sqlite import SqliteDatabase
 
@@ -183,17 +183,7 @@ async def _postgres_source(url: str) -> AsyncIterator[Source]:
 
 async def _migrate_for_reading(connection: asyncpg.Connection, where: str) -> None:
     scripts = migrations("postgres")
-    current = 0
-    if await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
-        current = int(
-            await connection.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        )
-    present = {
-        row[0]
-        for row in await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        )
-    }
+    current, present = await schema_of(connection)
     if current == 0 or not set(OURS) <= present:
         raise CopyRefused(f"{where} holds no Shortlist database")
     if current > scripts[-1][0]:

@@ -18,7 +18,7 @@ from bot.models import CardRef, FeedEntry, Member
 from storage import DatabaseInUse, SqlCardStore, SqlFeedStore, open_database, redacted
 from storage.copying import CopyRefused, copy_data
 from storage.leader import PostgresLeader
-from storage.migrating import migrations
+from storage.migrating import TABLES, migrations
 from storage.postgres import PostgresDatabase, numbered
 from tests.conftest import settings_on
 from tests.postgres import fresh_schema
@@ -147,27 +147,12 @@ async def populate(location: str | Path) -> None:
 async def dump(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
     database = await open_database(location)
     try:
-        tables = (
-            "cycles",
-            "suggestions",
-            "votes",
-            "uncounted_votes",
-            "tallies",
-            "cards",
-            "card_posts",
-            "feeds",
-            "feed_entries",
-            "feed_identities",
-            "featured_links",
-            "deliveries",
-            "meta",
-        )
         return {
             table: sorted(
                 tuple(str(value) if isinstance(value, datetime) else value for value in row)
                 for row in await database.fetch_all(f"SELECT * FROM {table}")
             )
-            for table in tables
+            for table in sorted(TABLES)  # every table the schema has
         }
     finally:
         await database.close()
