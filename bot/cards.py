@@ -1,25 +1,19 @@
 """Cards: the message on each platform that shows a suggestion and that members vote on.
 
-Posting a card (and withdrawing a new suggestion when the platform refuses it), linking to it,
-keeping its count true without tripping rate limits, marking it when voting closes and reading its
-votes back after downtime are done here once; each platform implements `CardPlatform`.
-
-A burst of reactions becomes at most one edit per card per `interval`, and the last edit always
-shows the count as it stands then: the tally is read when the edit is made, not when it was asked
-for.
+Posting a card (and withdrawing a new suggestion when the platform refuses it), linking to it
+and reading its votes back after downtime are done here once; keeping its count true is
+`bot.card_edits`; each platform implements `CardPlatform`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bot.ballot import Ballot
+from bot.card_edits import CardEdits
 from bot.errors import CardGone, CardRefused, ChannelGone, DuplicateSuggestion, NotYours
-from bot.models import CardRef, Member, Rollover, Suggested, Suggestion, Tally
+from bot.models import CardRef, Member, Suggested, Suggestion
 from bot.ports import CardPlatform, CardStore
 from bot.text import suggested_reply
 
@@ -46,16 +40,14 @@ class CardService:
         self._ballot = ballot
         self._alert = alert  # tells the curators (bot.announcing.Announcer.alert_curators)
         self._store = store
-        self._interval = interval
         self._platforms: dict[str, CardPlatform] = {}
-        # Each suggestion's cards, read once (by one lookup however many votes ask at once):
-        # only this service adds cards while the bot runs.
-        self._cards: dict[int, asyncio.Future[list[CardRef]]] = {}
-        self._pending: dict[CardRef, asyncio.Task[None]] = {}
         self._posting: set[tuple[int, str, str]] = set()  # (suggestion, platform, channel)
-        self._last_edit: dict[CardRef, float] = {}
-        self._editing: set[asyncio.Task[None]] = set()  # every edit task, waiting or not
-        self._flushing = asyncio.Event()  # set at shutdown: waiting edits go at once
+        self.edits = CardEdits(ballot, store, self._platforms, interval)
+        # What the composition root subscribes to the ballot, and stops at shutdown.
+        self.tally_changed = self.edits.tally_changed
+        self.cycle_closed = self.edits.cycle_closed
+        self.flush = self.edits.flush
+        self.cancel = self.edits.cancel
 
     def add_platform(self, platform: CardPlatform) -> None:
         self._platforms[platform.name] = platform
@@ -97,12 +89,12 @@ class CardService:
         finally:
             self._posting.discard(posting)
         await self._store.card_posted(suggestion.id, channel_id, card)
-        self._cards.pop(suggestion.id, None)
+        self.edits.forget(suggestion.id)
         return card
 
     async def link(self, suggestion: Suggestion, platform: str) -> str | None:
         """A link to the suggestion's card on `platform`, if it has one there."""
-        for card in await self._cards_of(suggestion.id):
+        for card in await self.edits.cards_of(suggestion.id):
             if card.platform == platform and platform in self._platforms:
                 return await self._platforms[platform].card_link(card)
         return None
@@ -112,7 +104,7 @@ class CardService:
         cards are removed and its link is free again. Its votes stay on record, uncounted."""
         suggestion = await self._own(member, number, "withdraw")
         await self._ballot.withdraw(suggestion, f"by {member.platform}:{member.id}")
-        for card in await self._cards_of(suggestion.id):
+        for card in await self.edits.cards_of(suggestion.id):
             platform = self._platforms.get(card.platform)
             if platform is None:
                 continue
@@ -120,7 +112,7 @@ class CardService:
                 await platform.delete_card(card)
             except Exception:
                 log.warning("Could not remove the card %s", card, exc_info=True)
-        self._cards.pop(suggestion.id, None)
+        self.edits.forget(suggestion.id)
         return f"Withdrew #{number} ({suggestion.url}); it is off the ballot for the next issue."
 
     async def edit_note(self, member: Member, number: int, note: str) -> str:
@@ -220,7 +212,7 @@ class CardService:
                 )
                 continue
             await self._store.card_posted(suggestion.id, channel_id, card)
-            self._cards.pop(suggestion.id, None)
+            self.edits.forget(suggestion.id)
             log.info(
                 "Finished the card of #%d, cut short by a restart: %s", suggestion.number, card
             )
@@ -229,79 +221,5 @@ class CardService:
         for card in await self._store.stale_cards(platform_name):
             suggestion = await self._ballot.suggestion_on_card(card)
             if suggestion is not None:
-                await self._edit(card, await self._ballot.tally(suggestion), closed=False)
+                await self.edits.edit(card, await self._ballot.tally(suggestion), closed=False)
             await self._store.mark_fresh(card)
-
-    # Keeping cards true
-
-    async def _cards_of(self, suggestion_id: int) -> list[CardRef]:
-        cards = self._cards.get(suggestion_id)
-        if cards is not None and cards.done() and cards.exception() is None:
-            return cards.result()  # the usual case: no await at all
-        if cards is None or cards.done():
-            cards = self._cards[suggestion_id] = asyncio.ensure_future(
-                self._store.cards_of(suggestion_id)
-            )
-        return await asyncio.shield(cards)
-
-    async def tally_changed(self, tally: Tally) -> None:
-        """Schedule one edit per card of the suggestion (none if one is already waiting)."""
-        for card in await self._cards_of(tally.suggestion.id):
-            if card.platform in self._platforms and card not in self._pending:
-                self._pending[card] = self._track(
-                    self._edit_later(card, tally.suggestion), f"refresh card {card}"
-                )
-
-    async def cycle_closed(self, rollover: Rollover) -> None:
-        """Mark the closed cycle's cards, in the background: a rollover must not wait on edits."""
-        self._track(self._close_cards(rollover), f"refresh card: close cycle {rollover.closed.id}")
-
-    async def cancel(self) -> None:
-        """Drop edits still waiting (the database is closing): nothing is half-done."""
-        tasks = list(self._editing)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def flush(self) -> None:
-        """Make every pending edit now (at shutdown), so no card is left showing a stale count."""
-        self._flushing.set()
-        await asyncio.gather(*self._editing, return_exceptions=True)
-
-    def _track(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(work, name=name)
-        self._editing.add(task)
-        task.add_done_callback(self._editing.discard)
-        return task
-
-    async def _edit_later(self, card: CardRef, suggestion: Suggestion) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            wait = self._last_edit.get(card, float("-inf")) + self._interval - loop.time()
-            if wait > 0 and not self._flushing.is_set():
-                with contextlib.suppress(TimeoutError):  # no extra task per waiting card
-                    async with asyncio.timeout(wait):
-                        await self._flushing.wait()
-        finally:
-            del self._pending[card]  # a change from here on schedules the next edit
-        self._last_edit[card] = loop.time()
-        await self._edit(card, await self._ballot.tally(suggestion), closed=False)
-
-    async def _close_cards(self, rollover: Rollover) -> None:
-        """Each platform's cards in turn, paced to stay inside its rate limit for edits."""
-        await asyncio.gather(*(self._close_on(name, rollover) for name in self._platforms))
-
-    async def _close_on(self, name: str, rollover: Rollover) -> None:
-        pace = self._platforms[name].bulk_edit_seconds
-        for n, (card, suggestion) in enumerate(
-            await self._store.cycle_cards(rollover.closed.id, name)
-        ):
-            if n and pace and not self._flushing.is_set():
-                await asyncio.sleep(pace)
-            await self._edit(card, await self._ballot.tally(suggestion), closed=True)
-
-    async def _edit(self, card: CardRef, tally: Tally, *, closed: bool) -> None:
-        try:
-            await self._platforms[card.platform].edit_card(card, tally, closed=closed)
-        except Exception:
-            log.warning("Could not refresh the card %s", card, exc_info=True)
