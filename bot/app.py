@@ -28,6 +28,7 @@ from bot.previews import Previews
 from bot.settings import Settings
 from bot.trackers import warm_up
 from bot.urls import key_or_none, rules_version
+from bot.vote_rules import judge
 from bot.watcher import FeedWatcher
 from storage import (
     BotLock,
@@ -139,7 +140,7 @@ async def build(
     """
     lock, database = await open_for_bot(settings.database, exclusive=exclusive)
     ballot = Ballot(
-        SqlBallotStore(database), suggestions_per_member=settings.suggestions_per_member
+        SqlBallotStore(database, judge), suggestions_per_member=settings.suggestions_per_member
     )
     try:
         await relink(database, LinkRules(rules_version(), key_or_none))

@@ -29,6 +29,7 @@ from bot.models import (
     Suggested,
     Suggestion,
     Tally,
+    Verdict,
     VoteChange,
     VoteOutcome,
     Why,
@@ -38,6 +39,7 @@ from bot.ports import BallotStore
 from bot.reactions import ReactionVotes
 from bot.text import SELF_VOTE, already_featured, plural
 from bot.urls import Link, parse_link
+from bot.vote_rules import judge
 
 log = logging.getLogger(__name__)
 
@@ -171,16 +173,14 @@ class Ballot:
         suggestion = await self._store.open_card_suggestion(card)
         if suggestion is None:
             return None
-        mine = [reactor for reactor in reactors if reactor.platform == card.platform]
-        voters = {
-            reactor.id
-            for reactor in mine
-            if not reactor.is_bot and not suggestion.author.is_member(reactor)
-        }
-        for other in (r for r in mine if r.id not in voters):  # noted, never counted
-            await self._store.count(
-                Cast(card.platform, other.id, True, card=card, bot=other.is_bot), self._clock()
-            )
+        casts = [
+            Cast(card.platform, reactor.id, True, card=card, bot=reactor.is_bot)
+            for reactor in reactors
+            if reactor.platform == card.platform
+        ]
+        voters = {cast.voter_id for cast in casts if judge(cast, suggestion) is Verdict.COUNTS}
+        for other in (cast for cast in casts if cast.voter_id not in voters):
+            await self._store.count(other, self._clock())  # noted, never counted
         changed = await self._store.replace_votes(
             suggestion.id, card.platform, voters, self._clock()
         )

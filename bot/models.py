@@ -177,6 +177,15 @@ class Cast(NamedTuple):
     bot: bool = False  # never counted; noted as a vote that did not count
 
 
+class Verdict(Enum):
+    """Whether a cast counts (`bot.vote_rules.judge`); the others are noted, never counted."""
+
+    COUNTS = "counts"
+    LATE = "late"  # not live in the open cycle: closed, or withdrawn (storage tells which)
+    BOT = "bot"
+    SELF = "self"
+
+
 class Counted(NamedTuple):
     """What storage did with a cast."""
 

@@ -19,6 +19,7 @@ from bot.models import (
     Rollover,
     Suggestion,
     Tally,
+    Verdict,
     Why,
 )
 from storage.mirror import CycleMirror
@@ -42,11 +43,15 @@ def _cycle(row: Row) -> Cycle:
 class SqlBallotStore:
     """Implements `bot.ports.BallotStore`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, judge: Callable[[Cast, Suggestion | None], Verdict]
+    ) -> None:
+        """`judge` (the core's `bot.vote_rules.judge`) says whether a vote counts."""
         self._db = database
         self._suggestions = SuggestionWriter(database)
         self._mirror = CycleMirror()
-        self._votes = VoteWriter(database, self._mirror.put)  # changed tallies, once a batch
+        # Changed tallies go to the mirror, once a batch.
+        self._votes = VoteWriter(database, self._mirror.put, judge)
 
     async def current_cycle(self, now: datetime) -> Cycle:
         row = await self._db.fetch_one("SELECT * FROM cycles WHERE closed_at IS NULL")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from bot.models import CardRef, Cast, Counted, Suggestion, Tally
+from bot.models import CardRef, Cast, Counted, Suggestion, Tally, Verdict
 from storage.batching import Batcher, chunks
 from storage.rows import SUGGESTION_COLUMNS, suggestion_from
 from storage.sql import (
@@ -48,10 +48,17 @@ RETRY_AFTER = (0.2, 1.0, 3.0, 6.0)  # seconds: a dropped database is usually bac
 class VoteWriter:
     """Records casts in groups."""
 
-    def __init__(self, database: Database, changed: Callable[[Tally], None]) -> None:
-        """`changed` hears of each tally that a batch changed, once."""
+    def __init__(
+        self,
+        database: Database,
+        changed: Callable[[Tally], None],
+        judge: Callable[[Cast, Suggestion | None], Verdict],
+    ) -> None:
+        """`changed` hears of each tally that a batch changed, once; `judge` (the core's
+        `bot.vote_rules.judge`) says whether each cast counts."""
         self._db = database
         self._changed = changed
+        self._judge = judge
         # A batch's writes are idempotent (insert if absent, delete if present): one that
         # failed with the connection (a server restart, a failover) is written again.
         self._batches: Batcher[tuple[Cast, datetime], Counted] = Batcher(
@@ -90,20 +97,18 @@ class VoteWriter:
             uncounted: set[tuple[int, str, str, str]] = set()  # (suggestion, platform, voter, why)
             late: list[Cast] = []  # on a card whose suggestion is not live in the open cycle
             for cast, suggestion in zip(casts, suggestions, strict=True):
-                if suggestion is None or cast.bot:
-                    if suggestion is not None and cast.add:
-                        uncounted.add((suggestion.id, cast.platform, cast.voter_id, "bot"))
-                    elif cast.card is not None and cast.add:
+                verdict = self._judge(cast, suggestion)
+                if verdict is Verdict.LATE or suggestion is None:
+                    if cast.card is not None and cast.add:
                         late.append(cast)
                     outcomes.append((None, False, False))
                     continue
                 key = (suggestion.id, cast.platform, cast.voter_id)
-                own = suggestion.author.platform == cast.platform and (
-                    suggestion.author.id == cast.voter_id
-                )
-                if cast.add and own:
-                    uncounted.add((*key, "self"))
-                    outcomes.append((suggestion, False, True))
+                if verdict is not Verdict.COUNTS:  # noted when added, never counted
+                    if cast.add:
+                        uncounted.add((*key, verdict.value))
+                    own = verdict is Verdict.SELF
+                    outcomes.append((suggestion if own else None, False, own))
                     continue
                 changed = (key not in voted) if cast.add else (key in voted)
                 if changed and cast.add:

@@ -11,6 +11,7 @@ from bot.app import App
 from bot.ballot import Ballot
 from bot.errors import SelfVote, SuggestionLimitReached
 from bot.models import CardRef, Member, VoteChange
+from bot.vote_rules import judge
 from storage import SqlBallotStore, SqlCardStore
 
 CURATOR = Member("chat", "cur", "Cur", is_curator=True)
@@ -98,7 +99,7 @@ async def test_the_full_shortlist_from_memory_matches_a_fresh_read(
     with pytest.raises(Exception, match="already on the ballot"):
         await ballot.suggest(CURATOR, "https://example.com/5")  # shown as https from now on
     from_memory = await ballot.shortlist(CURATOR)
-    fresh = await SqlBallotStore(app.database).ranked(from_memory.cycle.id, 100)  # from SQL
+    fresh = await SqlBallotStore(app.database, judge).ranked(from_memory.cycle.id, 100)  # from SQL
     assert [
         (t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in from_memory.ranked
     ] == [(t.suggestion.id, t.suggestion.url, dict(t.by_platform)) for t in fresh[0]]
