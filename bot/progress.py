@@ -23,8 +23,8 @@ class TableProgress:
 
     def __call__(self, table: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if table != self._table:
-            self._table, self._started, self._shown = table, now, 0.0
+        if table != self._table:  # a new table: its first line waits, unless it is done
+            self._table, self._started, self._shown = table, now, now
         finished = done >= total
         every = BAR_EVERY_SECONDS if self._live else LINE_EVERY_SECONDS
         if not finished and now - self._shown < every:

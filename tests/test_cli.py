@@ -173,3 +173,23 @@ def test_a_heartbeat_is_judged_by_its_age_and_platforms() -> None:
         "Live: running but not ready: Slack is not connected",
     )
     assert not judge_heartbeat("{not json", now)[0]
+
+
+def test_copy_progress_is_a_line_per_table_off_a_terminal() -> None:
+    import io
+
+    from bot.progress import TableProgress
+
+    out = io.StringIO()
+    progress = TableProgress(out, live=False)
+    for table, total in (("cycles", 1), ("votes", 3)):
+        for done in range(total + 1):
+            progress(table, done, total)
+    assert out.getvalue() == "cycles: 1 of 1 rows\nvotes: 3 of 3 rows\n"
+
+
+def test_copy_progress_is_a_live_bar_on_a_terminal() -> None:
+    from bot.progress import bar
+
+    assert bar("votes: 5 of 10 rows", 5, 10, 40) == "[#########.........] votes: 5 of 10 rows"
+    assert bar("votes: 5 of 10 rows", 5, 10, 20) == "votes: 5 of 10 rows"  # too narrow: no bar
