@@ -24,6 +24,11 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut with an ellipsis to fit a platform's field."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def votes_label(count: int) -> str:
     return plural(count, "vote")
 

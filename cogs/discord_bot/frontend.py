@@ -17,7 +17,7 @@ from bot.models import Announcement, Shortlist
 from bot.ports import BotState
 from bot.retrying import pause
 from bot.settings import DiscordSettings
-from bot.text import fill_template
+from bot.text import cut, fill_template
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.cards import messages_since
 from cogs.discord_bot.client import ShortlistBot
@@ -26,7 +26,6 @@ from cogs.discord_bot.render import (
     NO_PINGS,
     PLATFORM,
     announcement_embed,
-    cut,
     escape,
     shortlist_embed,
 )

@@ -8,7 +8,7 @@ import discord
 
 from bot.models import Announcement, Author, PollResult, Shortlist, Tally
 from bot.status import FeedStatus
-from bot.text import credits_line, cycle_title, day, plural, votes_with_split
+from bot.text import credits_line, cut, cycle_title, day, plural, votes_with_split
 
 PLATFORM = "discord"
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -19,10 +19,6 @@ NO_PINGS = discord.AllowedMentions.none()
 def escape(text: str) -> str:
     """Markdown and mentions neutralised: user text shows as written and pings nobody."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-
-
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def author_text(author: Author) -> str:

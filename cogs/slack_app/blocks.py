@@ -8,7 +8,16 @@ from typing import Any
 from bot.models import Announcement, Author, PollResult, Shortlist, Tally
 from bot.settings import SlackSettings
 from bot.status import FeedStatus
-from bot.text import credits_line, cycle_title, day, moment, plural, votes_label, votes_with_split
+from bot.text import (
+    credits_line,
+    cut,
+    cycle_title,
+    day,
+    moment,
+    plural,
+    votes_label,
+    votes_with_split,
+)
 
 PLATFORM = "slack"
 Block = dict[str, Any]
@@ -19,10 +28,6 @@ MAX_BLOCKS = 50
 def escape(text: str) -> str:
     """Slack's three control characters, as its docs ask."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def link(url: str, label: str | None = None) -> str:
