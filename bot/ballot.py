@@ -160,14 +160,6 @@ class Ballot:
     async def unvote(self, member: Member, number: int) -> VoteOutcome:
         return await self._cast_on(member, await self.suggestion(number), add=False)
 
-    async def vote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
-        """A vote on `card`, waiting for its outcome; None when it isn't a card of the open
-        cycle. (Platforms' reactions go through `reactions`, which nobody waits for.)"""
-        return await self._cast(member, Cast(member.platform, member.id, True, card=card))
-
-    async def unvote_on_card(self, card: CardRef, member: Member) -> VoteOutcome | None:
-        return await self._cast(member, Cast(member.platform, member.id, False, card=card))
-
     async def reconcile_card(self, card: CardRef, reactors: Iterable[Member]) -> Tally | None:
         """Make the card's platform votes match who reacted, e.g. after the bot was down."""
         suggestion = await self._store.open_card_suggestion(card)
@@ -283,7 +275,7 @@ class Ballot:
     async def _cast(self, member: Member, cast: Cast) -> VoteOutcome | None:
         """Bots never count; nobody can vote for their own suggestion. (Both are noted, with
         votes cast after a cycle closed, for `why`.)"""
-        counted = await self._store.count(cast._replace(bot=member.is_bot), self._clock())
+        counted = await self.reactions.cast(cast._replace(bot=member.is_bot))  # the one way in
         if counted.tally is None or member.is_bot:
             return None
         if counted.own:
@@ -292,9 +284,7 @@ class Ballot:
             change = VoteChange.ADDED if counted.changed else VoteChange.ALREADY_COUNTED
         else:
             change = VoteChange.REMOVED if counted.changed else VoteChange.NOT_PRESENT
-        if counted.changed:
-            await self._tally_changed(counted.tally)
-        return VoteOutcome(change, counted.tally)
+        return VoteOutcome(change, counted.tally)  # the intake tells the cards
 
     async def _tally_changed(self, tally: Tally) -> None:
         await notify(self._tally_listeners, tally)

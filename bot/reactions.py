@@ -50,6 +50,14 @@ class ReactionVotes:
         (`cast.bot`: a bot, noted and never counted). Returns at once."""
         self._store.count_later(cast, self._clock(), self._counted)
 
+    async def cast(self, cast: Cast) -> Counted:
+        """`take`, waiting until the cast is counted: the same entrance, for a caller that
+        answers the member (the console) or checks the outcome (tests)."""
+        now = self._clock()
+        counted = await self._store.count(cast, now)
+        self._counted((cast, now), counted)
+        return counted
+
     async def settle(self) -> None:
         """Until every reaction handed over is counted and its consequences are done (at
         shutdown, before the cards' last edits)."""

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import App, Tuning, built
 from bot.ballot import Ballot
+from bot.models import CardRef, Cast, Counted, Member
 from bot.settings import Settings
 from storage import Database, SqlCardStore, is_database_url, open_database
 from tests.postgres import fresh_schema, run_database
@@ -37,6 +38,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
         return tmp_path / "bot.sqlite3"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+async def react(ballot: Ballot, card: CardRef, member: Member, *, add: bool = True) -> Counted:
+    """A reaction on `card` (or its removal) through the entrance the front ends use, waited
+    for: its tally is None when the card isn't the open cycle's or a bot reacted."""
+    cast = Cast(member.platform, member.id, add, card=card, bot=member.is_bot)
+    counted = await ballot.reactions.cast(cast)
+    await ballot.reactions.settle()  # its tally announced to the cards, its author answered
+    return counted
 
 
 def settings_on(store: str | Path, **more: Any) -> Settings:

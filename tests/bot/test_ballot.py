@@ -21,6 +21,7 @@ from bot.errors import (
 from bot.models import CardRef, IssueRef, Member, Rollover, Tally, VoteChange
 from bot.settings import Settings
 from storage import SqlCardStore
+from tests.conftest import react
 
 ALICE = Member("console", "alice", "Alice")
 BOB = Member("console", "bob", "Bob")
@@ -183,8 +184,8 @@ async def test_a_closed_cycle_is_frozen_but_can_be_shown(
     assert not rollover.closed.is_open
     assert rollover.opened.id == 2
 
-    assert await ballot.vote_on_card(card, CAROL) is None
-    assert await ballot.unvote_on_card(card, BOB) is None
+    assert (await react(ballot, card, CAROL)).tally is None
+    assert (await react(ballot, card, BOB, add=False)).tally is None
     with pytest.raises(UnknownSuggestion):  # numbers refer to the open cycle
         await ballot.vote(CAROL, 1)
 
@@ -225,12 +226,12 @@ async def test_card_votes_across_platforms_are_summed(
     with pytest.raises(DuplicateSuggestion):  # now Slack has its card
         await ballot.suggest(Member("slack", "U2", "Una"), "https://example.com/a")
 
-    await ballot.vote_on_card(discord_card, Member("discord", "2", "Dan"))
-    outcome = await ballot.vote_on_card(slack_card, slack_member)
-    assert outcome is not None
+    await react(ballot, discord_card, Member("discord", "2", "Dan"))
+    outcome = await react(ballot, slack_card, slack_member)
+    assert outcome.tally is not None
     assert outcome.tally.votes == 2
     assert dict(outcome.tally.by_platform) == {"discord": 1, "slack": 1}
-    assert await ballot.vote_on_card(CardRef("slack", "C1", "other"), slack_member) is None
+    assert (await react(ballot, CardRef("slack", "C1", "other"), slack_member)).tally is None
 
 
 async def test_tally_listeners_hear_changes_only(ballot: Ballot) -> None:
@@ -263,8 +264,8 @@ async def test_reconcile_brings_votes_in_line_with_reactions(
     result = await ballot.suggest(author, "https://example.com/a")
     card = CardRef("discord", "10", "20")
     await card_store.add_card(result.suggestion.id, card)
-    await ballot.vote_on_card(card, Member("discord", "2", "Dan"))
-    await ballot.vote_on_card(card, Member("discord", "3", "Eve"))
+    await react(ballot, card, Member("discord", "2", "Dan"))
+    await react(ballot, card, Member("discord", "3", "Eve"))
 
     reactors = [
         Member("discord", "3", "Eve"),

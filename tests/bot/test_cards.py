@@ -21,12 +21,12 @@ from bot.errors import (
     InvalidNote,
     NotCurator,
     NotYours,
-    SelfVote,
     SuggestionLimitReached,
     UnknownSuggestion,
 )
 from bot.models import CardRef, Member, Tally
 from bot.text import why_text
+from tests.conftest import react
 
 AUTHOR = Member("chat", "author", "Author")
 CURATOR = Member("chat", "cur", "Cur", is_curator=True)
@@ -131,12 +131,12 @@ async def test_a_burst_becomes_few_edits_ending_on_the_true_count(
 ) -> None:
     card = await _suggest(app, AUTHOR, "https://example.com/a")
     for n in range(30):
-        await ballot.vote_on_card(card, Member("chat", str(n), f"m{n}"))
+        await react(ballot, card, Member("chat", str(n), f"m{n}"))
     await asyncio.sleep(0.5)
     assert 1 <= len(chat.edits) <= 3
     assert chat.edits[-1] == (card.message_id, 30, False)
 
-    await ballot.unvote_on_card(card, Member("chat", "0", "m0"))
+    await react(ballot, card, Member("chat", "0", "m0"), add=False)
     await app.cards.flush()  # shutdown: the pending edit happens now
     assert chat.edits[-1] == (card.message_id, 29, False)
 
@@ -155,8 +155,8 @@ async def test_a_failing_edit_is_logged_not_raised(
 ) -> None:
     card = await _suggest(app, AUTHOR, "https://example.com/a")
     chat.failing_edits = True
-    outcome = await ballot.vote_on_card(card, Member("chat", "1", "m1"))
-    assert outcome is not None
+    outcome = await react(ballot, card, Member("chat", "1", "m1"))
+    assert outcome.changed
     await app.cards.flush()
     assert "Could not refresh the card" in caplog.text
 
@@ -179,7 +179,7 @@ async def test_recovery_reads_votes_back_and_withdraws_vanished_cards(
 ) -> None:
     kept = await _suggest(app, AUTHOR, "https://example.com/a")
     gone = await _suggest(app, AUTHOR, "https://example.com/b")
-    await ballot.vote_on_card(kept, Member("chat", "dan", "Dan"))
+    await react(ballot, kept, Member("chat", "dan", "Dan"))
     chat.reactions[kept.message_id] = [  # while the bot was down: Dan left, Eve and Fay came
         Member("chat", "eve", "Eve"),
         Member("chat", "fay", "Fay"),
@@ -201,7 +201,7 @@ async def test_a_deleted_channel_alerts_the_curators_and_withdraws_nothing(
 ) -> None:
     first = await _suggest(app, AUTHOR, "https://example.com/a")
     await _suggest(app, AUTHOR, "https://example.com/b")
-    await ballot.vote_on_card(first, Member("chat", "dan", "Dan"))
+    await react(ballot, first, Member("chat", "dan", "Dan"))
     chat.vanished_channels.add("ideas")
     await app.cards.recover("chat")
     shortlist = await ballot.shortlist(CURATOR)
@@ -283,7 +283,7 @@ async def test_the_author_withdraws_a_suggestion_and_its_link_is_free_again(
     app: App, ballot: Ballot, chat: RecordingPlatform
 ) -> None:
     card = await _suggest(app, AUTHOR, "https://example.com/a")
-    await ballot.vote_on_card(card, MEMBER)
+    await react(ballot, card, MEMBER)
     reply = await app.cards.withdraw(AUTHOR, 1)
     assert reply == "Withdrew #1 (https://example.com/a); it is off the ballot for the next issue."
     assert chat.deleted == [card.message_id]
@@ -346,11 +346,10 @@ async def test_why_shows_the_count_by_platform_and_the_reactions_that_did_not_co
     app: App, ballot: Ballot, chat: RecordingPlatform
 ) -> None:
     card = await _suggest(app, AUTHOR, "https://example.com/a")
-    await ballot.vote_on_card(card, MEMBER)
-    with pytest.raises(SelfVote):
-        await ballot.vote_on_card(card, AUTHOR)
-    assert await ballot.vote_on_card(card, Member("chat", "b0t", "Helper", is_bot=True)) is None
-    await ballot.vote_on_card(CardRef("chat", "ideas", "not-a-card"), MEMBER)  # no card: ignored
+    await react(ballot, card, MEMBER)
+    assert (await react(ballot, card, AUTHOR)).own  # noted, not counted
+    assert (await react(ballot, card, Member("chat", "b0t", "Helper", is_bot=True))).tally is None
+    await react(ballot, CardRef("chat", "ideas", "not-a-card"), MEMBER)  # no card: ignored
     why = await ballot.why(CURATOR, 1)
     assert why.tally.votes == 1
     assert why.merged == ()
@@ -362,7 +361,7 @@ async def test_why_shows_the_count_by_platform_and_the_reactions_that_did_not_co
     ]
 
     rollover = await ballot.close_cycle(CURATOR)
-    assert await ballot.vote_on_card(card, Member("chat", "late", "Late")) is None
+    assert (await react(ballot, card, Member("chat", "late", "Late"))).tally is None
     after = await ballot.why(CURATOR, 1, rollover.closed.id)
     assert ("closed", "chat", 1) in after.uncounted
     assert after.tally.votes == 1  # unchanged
