@@ -179,6 +179,7 @@ async def build(
             timeout=tuning.preview_timeout_seconds,
         )
         app.previews = Previews(ballot, fetcher)
+        ballot.on_suggestion(app.previews.suggested)
     app.background.add(asyncio.create_task(warm_up(), name="compile link rules"))
 
     if settings.discord is not None:
@@ -194,6 +195,7 @@ async def build(
             guild_ready_timeout=tuning.guild_ready_timeout,
         )
         cards.add_platform(app.discord.card_platform)
+        ballot.reactions.answer_self_votes(app.discord.name, app.discord.answer_self_vote)
         app.front_ends.append(app.discord)
     if settings.slack is not None:
         from cogs.slack_app import SlackFrontEnd
@@ -208,6 +210,7 @@ async def build(
             host=tuning.http_host,
         )
         cards.add_platform(app.slack.card_platform)
+        ballot.reactions.answer_self_votes(app.slack.name, app.slack.answer_self_vote)
         app.front_ends.append(app.slack)
     if settings.console_mode:
         from cogs.console import ConsoleFrontEnd

@@ -18,7 +18,6 @@ class Previews:
         self._ballot = ballot
         self._fetcher = fetcher
         self._fetching: set[asyncio.Task[None]] = set()
-        ballot.on_suggestion(self.suggested)
 
     async def suggested(self, suggestion: Suggestion) -> None:
         task = asyncio.create_task(self._fetch(suggestion), name=f"page title #{suggestion.id}")

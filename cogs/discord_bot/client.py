@@ -142,7 +142,6 @@ class ShortlistBot(commands.Bot):
             suggestions_channel_id=suggestions_channel_id,
             vote_emoji=emoji,
         )
-        ballot.reactions.answer_self_votes(PLATFORM, self.ballot_cog.remove_self_vote)
         self._recovery: asyncio.Task[None] | None = None
         # `python -m bot sync-commands` sets these: a sync even if nothing changed, and where.
         self.forced_sync = False

@@ -83,6 +83,8 @@ class DiscordFrontEnd:
             ),
         )
         self.card_platform = self.bot.card_platform
+        # A self-vote's reaction is removed where the bot may (wired by bot.app).
+        self.answer_self_vote = self.bot.ballot_cog.remove_self_vote
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:

@@ -90,10 +90,13 @@ class SlackFrontEnd:
         self.people = People(settings)
         self.cards = cards
         self.card_platform = SlackCards(self.client, self.people, settings.vote_reaction)
+        self.reactions = Reactions(ballot, self.client, self.card_platform, self.people, cards)
+        # A member who reacted to their own card hears it didn't count (wired by bot.app).
+        self.answer_self_vote = self.reactions.explain_self_vote
         self.registered = register(
             self.app,
             Commands(ballot, cards, watcher, settings, self.people),
-            Reactions(ballot, self.client, self.card_platform, self.people, cards),
+            self.reactions,
             settings.commands,
         )
         self._ready = asyncio.Event()

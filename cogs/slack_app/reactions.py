@@ -36,7 +36,6 @@ class Reactions:
         self.cards = cards
         self.people = people
         self.service = service
-        ballot.reactions.answer_self_votes(PLATFORM, self.explain_self_vote)
 
     def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
         item = event.get("item") or {}
