@@ -190,6 +190,7 @@ async def build(
             ballot,
             cards,
             watcher,
+            announcer,
             SqlBotState(database),
             template=settings.announcement_template,
             guild_ready_timeout=tuning.guild_ready_timeout,
@@ -205,6 +206,7 @@ async def build(
             ballot,
             cards,
             watcher,
+            announcer,
             SqlRequestLedger(database),
             template=settings.announcement_template,
             host=tuning.http_host,
@@ -218,6 +220,7 @@ async def build(
         app.console = ConsoleFrontEnd(
             ballot,
             cards,
+            announcer,
             watcher=watcher,
             stdin=stdin,
             stdout=stdout,

@@ -62,7 +62,7 @@ class FeedWatcher:
     ) -> None:
         self._store = store
         self._fetcher = fetcher
-        self.announcer = announcer  # also how front ends reach the credits
+        self.announcer = announcer
         self._sources = tuple(dict.fromkeys(sources))
         self._interval = timedelta(seconds=poll_seconds)
         self._alert_after = alert_after

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot import export
+from bot.announcing import Announcer
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
@@ -47,6 +48,7 @@ class Console:
         ballot: Ballot,
         cards: CardService,
         out: TextIO,
+        announcer: Announcer,
         *,
         watcher: FeedWatcher | None = None,
         default_name: str = "guest",
@@ -54,6 +56,7 @@ class Console:
         self._ballot = ballot
         self._cards = cards
         self._watcher = watcher
+        self._announcer = announcer
         self._out = out
         self.member = _member(default_name, curator=False)
         self._commands: dict[str, _Command] = {
@@ -174,7 +177,8 @@ class Console:
             self.say(why_text(await self._ballot.why(self.member, request.number, request.cycle)))
             return
         if request.action == "credits":
-            self.say(credits_text(await self._require_watcher().announcer.credits(self.member)))
+            self._require_watcher()  # credits are for issues a feed announced
+            self.say(credits_text(await self._announcer.credits(self.member)))
             return
         if request.action == "close":
             before = await self._ballot.shortlist(self.member)

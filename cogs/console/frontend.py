@@ -12,6 +12,7 @@ import sys
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from bot.announcing import Announcer
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.models import Announcement, Shortlist
@@ -32,13 +33,14 @@ class ConsoleFrontEnd:
         self,
         ballot: Ballot,
         cards: CardService,
+        announcer: Announcer,
         *,
         watcher: FeedWatcher | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
         template: str | None = None,
     ) -> None:
-        self.console = Console(ballot, cards, stdout, watcher=watcher)
+        self.console = Console(ballot, cards, stdout, announcer, watcher=watcher)
         self._template = template
         self._stdin = stdin
         self._stdout = stdout

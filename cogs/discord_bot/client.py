@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announcing import Announcer
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import UserFacingError
@@ -109,6 +110,7 @@ class ShortlistBot(commands.Bot):
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        announcer: Announcer,
         state: BotState,
         *,
         curators: Curators,
@@ -128,6 +130,7 @@ class ShortlistBot(commands.Bot):
         )
         self.cards = cards
         self.watcher = watcher
+        self.announcer = announcer
         self.state = state
         self.curators = curators
         self.guild_id = guild_id
@@ -164,7 +167,7 @@ class ShortlistBot(commands.Bot):
         if self.get_cog(BallotCog.__cog_name__) is None:
             await self.add_cog(self.ballot_cog)
             if self.watcher is not None:
-                await self.add_cog(FeedCog(self.watcher, self.curators))
+                await self.add_cog(FeedCog(self.watcher, self.announcer, self.curators))
         await self.sync_commands()
         if self.application_id is not None:
             log.info("Invite me with: %s", self.invite_url())

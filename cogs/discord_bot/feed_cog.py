@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announcing import Announcer
 from bot.text import credits_text
 from bot.watcher import FeedWatcher
 from cogs.discord_bot.members import Curators
@@ -22,8 +23,9 @@ class FeedCog(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, watcher: FeedWatcher, curators: Curators) -> None:
+    def __init__(self, watcher: FeedWatcher, announcer: Announcer, curators: Curators) -> None:
         self.watcher = watcher
+        self.announcer = announcer
         self.curators = curators
 
     @app_commands.command(name="poll", description="Curators: check the newsletter feeds now")
@@ -45,7 +47,7 @@ class FeedCog(commands.Cog):
     @feed.command(name="credits", description="Who got links into the latest issues")
     async def credits(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credits = await self.watcher.announcer.credits(self.curators.member(interaction))
+        credits = await self.announcer.credits(self.curators.member(interaction))
         await interaction.followup.send(
             credits_text(credits, escape), ephemeral=True, allowed_mentions=NO_PINGS
         )

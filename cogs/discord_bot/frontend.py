@@ -10,6 +10,7 @@ import aiohttp
 import discord
 import yarl
 
+from bot.announcing import Announcer
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable, PostRefused
@@ -55,6 +56,7 @@ class DiscordFrontEnd:
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        announcer: Announcer,
         state: BotState,
         *,
         template: str | None = None,
@@ -66,6 +68,7 @@ class DiscordFrontEnd:
             ballot,
             cards,
             watcher,
+            announcer,
             state,
             curators=Curators(settings.curator_role_ids),
             guild_id=settings.guild_id,

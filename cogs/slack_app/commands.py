@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import export
+from bot.announcing import Announcer
 from bot.arguments import SHORTLIST_FORMS, UsageError, parse_shortlist, positive
 from bot.ballot import Ballot
 from bot.cards import CardService
@@ -60,12 +61,14 @@ class Commands:
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        announcer: Announcer,
         settings: SlackSettings,
         people: People,
     ) -> None:
         self.ballot = ballot
         self.cards = cards
         self.watcher = watcher
+        self.announcer = announcer
         self.settings = settings
         self.people = people
 
@@ -115,7 +118,8 @@ class Commands:
             await respond(text=why_text(why, escape), response_type="ephemeral")
             return
         if request.action == "credits":
-            credits = await self._require_watcher().announcer.credits(member)
+            self._require_watcher()  # credits are for issues a feed announced
+            credits = await self.announcer.credits(member)
             await respond(text=credits_text(credits, escape), response_type="ephemeral")
             return
         if request.action == "close":

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.announcing import POST_SECONDS
+from bot.announcing import POST_SECONDS, Announcer
 from bot.ballot import Ballot
 from bot.cards import CardService
 from bot.errors import FrontEndUnavailable, PostRefused
@@ -58,6 +58,7 @@ class SlackFrontEnd:
         ballot: Ballot,
         cards: CardService,
         watcher: FeedWatcher | None,
+        announcer: Announcer,
         requests: RequestLedger,
         *,
         template: str | None = None,
@@ -95,7 +96,7 @@ class SlackFrontEnd:
         self.answer_self_vote = self.reactions.explain_self_vote
         self.registered = register(
             self.app,
-            Commands(ballot, cards, watcher, settings, self.people),
+            Commands(ballot, cards, watcher, announcer, settings, self.people),
             self.reactions,
             settings.commands,
         )
