@@ -232,8 +232,10 @@ class Ballot:
         return Shortlist(cycle, tuple(ranked), total)
 
     async def close_cycle(self, member: Member) -> Rollover:
+        """Close the open cycle: what was closed, with how many suggestions it had."""
         require_curator(member)
-        return await self.rollover()
+        _, total = await self._store.ranked((await self.current_cycle()).id, 0)
+        return replace(await self.rollover(), suggestions=total)
 
     async def rollover_for_issue(self, issue: IssueRef) -> Rollover | None:
         """Close the ballot for a published issue, once: None if that issue already closed one."""

@@ -206,6 +206,7 @@ class Rollover:
 
     closed: Cycle
     opened: Cycle
+    suggestions: int = 0  # on the closed cycle's ballot (a curator's close says how many)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,11 +169,12 @@ def fill_template(
     return filled
 
 
-def closed_reply(rollover: Rollover, suggestions: int, *, show: str = "") -> str:
+def closed_reply(rollover: Rollover, *, show: str = "") -> str:
     """What a curator hears after closing a cycle (`show`: how to see its shortlist there)."""
     frozen = f"its shortlist is frozen ({show})" if show else "its shortlist is frozen"
+    closed = plural(rollover.suggestions, "suggestion")
     return (
-        f"Closed cycle {rollover.closed.id} with {plural(suggestions, 'suggestion')}; {frozen}. "
+        f"Closed cycle {rollover.closed.id} with {closed}; {frozen}. "
         f"Cycle {rollover.opened.id} is open for the next issue."
     )
 

@@ -181,9 +181,8 @@ class Console:
             self.say(credits_text(await self._announcer.credits(self.member)))
             return
         if request.action == "close":
-            before = await self._ballot.shortlist(self.member)
             rollover = await self._ballot.close_cycle(self.member)
-            self.say(closed_reply(rollover, before.total))
+            self.say(closed_reply(rollover))
             return
         shortlist = await self._ballot.shortlist(
             self.member, limit=request.limit, cycle_id=request.cycle

@@ -215,13 +215,9 @@ class BallotCog(commands.Cog):
     @shortlist.command(name="close", description="Close this cycle's ballot and open the next")
     async def shortlist_close(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        member = self.curators.member(interaction)
-        before = await self.ballot.shortlist(member)
-        rollover = await self.ballot.close_cycle(member)
+        rollover = await self.ballot.close_cycle(self.curators.member(interaction))
         show = f"`/shortlist show cycle:{rollover.closed.id}`"
-        await interaction.followup.send(
-            closed_reply(rollover, before.total, show=show), ephemeral=True
-        )
+        await interaction.followup.send(closed_reply(rollover, show=show), ephemeral=True)
 
 
 def _file(name: str, text: str) -> discord.File:

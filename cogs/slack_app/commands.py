@@ -123,10 +123,9 @@ class Commands:
             await respond(text=credits_text(credits, escape), response_type="ephemeral")
             return
         if request.action == "close":
-            before = await self.ballot.shortlist(member)
             rollover = await self.ballot.close_cycle(member)
             show = f"`{self.settings.commands.shortlist} cycle {rollover.closed.id}`"
-            text = closed_reply(rollover, before.total, show=show)
+            text = closed_reply(rollover, show=show)
             await respond(text=text, response_type="ephemeral")
             return
         ranked = await self.ballot.shortlist(member, limit=request.limit, cycle_id=request.cycle)
