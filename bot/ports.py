@@ -107,8 +107,6 @@ class BallotStore(Protocol):
 class CardStore(Protocol):
     """Where each suggestion's cards were posted."""
 
-    async def add_card(self, suggestion_id: int, card: CardRef) -> None: ...
-
     async def start_card(self, suggestion_id: int, platform: str, channel_id: str) -> None:
         """A card is about to be posted: remembered until `card_posted` or `card_not_posted`."""
 

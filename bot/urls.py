@@ -43,11 +43,6 @@ def rules_version() -> str:
     return f"{RULES_VERSION}-{fingerprint()}"
 
 
-def canonical_url(raw: str) -> str:
-    """The form of a link to show; raises `InvalidLink` if it can't be suggested."""
-    return parse_link(raw).url
-
-
 def link_key(raw: str) -> str:
     """The identity of a link; raises `InvalidLink` if it can't be suggested."""
     return parse_link(raw).key

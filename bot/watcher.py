@@ -74,10 +74,6 @@ class FeedWatcher:
         now = clock()
         self._schedule = {source: _Schedule(next_check=now) for source in self._sources}
 
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return self._sources
-
     async def run(self) -> None:
         """Poll due feeds until `stop()`; network faults are logged, never raised."""
         while not self._stopping:

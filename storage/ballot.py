@@ -1,4 +1,6 @@
-"""Cycles, suggestions, votes and cards in SQLite, handed back as the core's dataclasses."""
+"""The ballot's store: cycles, suggestions, votes and cards on SQLite or PostgreSQL, handed back
+as the core's dataclasses. Suggestions and votes are written in groups (storage.suggestions,
+storage.votes); the open cycle's ranking is kept in memory (storage.mirror)."""
 
 from __future__ import annotations
 

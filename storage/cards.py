@@ -23,11 +23,6 @@ class SqlCardStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def add_card(self, suggestion_id: int, card: CardRef) -> None:
-        await self._db.execute(
-            _ADD_CARD, (card.platform, card.channel_id, card.message_id, suggestion_id)
-        )
-
     async def start_card(self, suggestion_id: int, platform: str, channel_id: str) -> None:
         await self._db.execute(
             "INSERT INTO card_posts (suggestion_id, platform, channel_id) VALUES (?, ?, ?)"

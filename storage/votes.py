@@ -1,6 +1,7 @@
 """Votes, committed in groups: one writer takes whatever votes arrived while it was busy and
 records them in one transaction, so a burst of reactions costs a few transactions instead of one
-each. Every caller still waits until its own vote is durable.
+each. A caller either waits until its vote is durable or hands it over and hears of it with its
+batch (bot.reactions); whether a vote counts is the core's `judge`, this module only moves data.
 
 Each vote names a card (resolved, in SQL, to the open cycle's live suggestion) or a suggestion.
 The tallies are kept by triggers (migration 0005) in the same transaction.

@@ -177,7 +177,7 @@ async def test_a_closed_cycle_is_frozen_but_can_be_shown(
     await ballot.vote(BOB, 1)
     card = CardRef("discord", "10", "20")
     suggestion = (await ballot.shortlist(CURATOR)).ranked[0].suggestion
-    await card_store.add_card(suggestion.id, card)
+    await card_store.card_posted(suggestion.id, card.channel_id, card)
 
     rollover = await ballot.close_cycle(CURATOR)
     assert rollover.closed.id == 1
@@ -216,13 +216,13 @@ async def test_card_votes_across_platforms_are_summed(
     slack_member = Member("slack", "U1", "Sam")
     first = await ballot.suggest(discord_author, "https://example.com/a")
     discord_card = CardRef("discord", "10", "20")
-    await card_store.add_card(first.suggestion.id, discord_card)
+    await card_store.card_posted(first.suggestion.id, discord_card.channel_id, discord_card)
 
     second = await ballot.suggest(slack_member, "example.com/a/")
     assert not second.is_new
     assert second.suggestion.id == first.suggestion.id
     slack_card = CardRef("slack", "C1", "1700000000.000100")
-    await card_store.add_card(second.suggestion.id, slack_card)
+    await card_store.card_posted(second.suggestion.id, slack_card.channel_id, slack_card)
     with pytest.raises(DuplicateSuggestion):  # now Slack has its card
         await ballot.suggest(Member("slack", "U2", "Una"), "https://example.com/a")
 
@@ -263,7 +263,7 @@ async def test_reconcile_brings_votes_in_line_with_reactions(
     author = Member("discord", "1", "Dee")
     result = await ballot.suggest(author, "https://example.com/a")
     card = CardRef("discord", "10", "20")
-    await card_store.add_card(result.suggestion.id, card)
+    await card_store.card_posted(result.suggestion.id, card.channel_id, card)
     await react(ballot, card, Member("discord", "2", "Dan"))
     await react(ballot, card, Member("discord", "3", "Eve"))
 
@@ -300,7 +300,7 @@ async def test_a_closed_cycle_card_is_not_reconciled(
 ) -> None:
     result = await ballot.suggest(ALICE, "https://example.com/a")
     card = CardRef("discord", "c", "m")
-    await card_store.add_card(result.suggestion.id, card)
+    await card_store.card_posted(result.suggestion.id, card.channel_id, card)
     await ballot.close_cycle(CURATOR)
     assert await ballot.reconcile_card(card, [BOB]) is None
     assert (await ballot.shortlist(CURATOR, cycle_id=1)).ranked[0].votes == 0

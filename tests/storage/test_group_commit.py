@@ -70,7 +70,7 @@ async def test_a_burst_of_votes_counts_each_member_once(
     author = Member("chat", "author", "Author")
     suggestion = (await ballot.suggest(author, "https://example.com/a")).suggestion
     card = CardRef("chat", "c", "m")
-    await card_store.add_card(suggestion.id, card)
+    await card_store.card_posted(suggestion.id, card.channel_id, card)
     outcomes = await asyncio.gather(*(react(ballot, card, reader(n % 30)) for n in range(90)))
     assert [o.changed for o in outcomes].count(True) == 30  # the other 60 were counted already
     removals = await asyncio.gather(*(react(ballot, card, reader(n), add=False) for n in range(40)))
@@ -87,7 +87,7 @@ async def test_the_full_shortlist_from_memory_matches_a_fresh_read(
     for n in range(30):
         made = await ballot.suggest(Member("chat", f"a{n}", f"A{n}"), f"http://example.com/{n}")
         cards.append(CardRef("chat", "c", f"card{n}"))
-        await card_store.add_card(made.suggestion.id, cards[-1])
+        await card_store.card_posted(made.suggestion.id, cards[-1].channel_id, cards[-1])
     await ballot.shortlist(CURATOR)  # the mirror is read now
     votes = [react(ballot, cards[n % 30], reader(n)) for n in range(200)]
     await asyncio.gather(asyncio.gather(*votes), ballot.shortlist(CURATOR))  # read as votes land

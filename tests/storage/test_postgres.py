@@ -119,7 +119,7 @@ async def populate(location: str | Path) -> None:
         with pytest.raises(SelfVote):  # noted as a vote that did not count
             await ballot.vote(CAROL, second.number)
         cards = SqlCardStore(app.database)
-        await cards.add_card(first.id, CardRef("discord", "55", "66"))
+        await cards.card_posted(first.id, "55", CardRef("discord", "55", "66"))
         await cards.start_card(second.id, "slack", "C2")  # a post a crash cut short
         feeds = SqlFeedStore(app.database)
         feed = await feeds.add_feed("https://news.example.com/feed")

@@ -25,7 +25,7 @@ def vote(voter: str, card: CardRef, *, add: bool = True, bot: bool = False) -> C
 async def _card(ballot: Ballot, card_store: SqlCardStore, n: int = 0) -> tuple[int, CardRef]:
     made = await ballot.suggest(Member("chat", f"author{n}", "Author"), f"https://example.com/{n}")
     card = CardRef("chat", "c", f"card{n}")
-    await card_store.add_card(made.suggestion.id, card)
+    await card_store.card_posted(made.suggestion.id, card.channel_id, card)
     return made.suggestion.id, card
 
 
@@ -62,7 +62,7 @@ async def test_the_tallies_a_batch_reports_are_what_the_database_then_holds(
     announce exactly what a fresh read then finds."""
     first, card_a = await _card(ballot, card_store, 0)
     elsewhere = CardRef("other", "c", "card-o")  # the same suggestion's card on a second platform
-    await card_store.add_card(first, elsewhere)
+    await card_store.card_posted(first, elsewhere.channel_id, elsewhere)
     second, card_b = await _card(ballot, card_store, 1)
     suggestions = [await ballot.suggestion(1), await ballot.suggestion(2)]
     known = {s.id: dict((await ballot.tally(s)).by_platform) for s in suggestions}
