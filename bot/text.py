@@ -9,12 +9,14 @@ from bot.models import (
     Announcement,
     Credit,
     FeaturedIssue,
+    PollResult,
     Rollover,
     Shortlist,
     Suggested,
     Tally,
     Why,
 )
+from bot.status import FeedStatus
 
 GENERIC_APOLOGY = "Sorry, something went wrong on my side; it has been logged."
 SELF_VOTE = "You can't vote for your own suggestion."
@@ -186,3 +188,46 @@ def cycle_title(shortlist: Shortlist) -> str:
     if cycle.issue is not None:
         return f"Shortlist of cycle {cycle.id} (closed by {cycle.issue.title})"
     return f"Shortlist of cycle {cycle.id} (closed)"
+
+
+Escape = Callable[[str], str]
+When = Callable[[datetime | None, str], str]  # a time as the platform shows it; the word if none
+
+
+def poll_text(results: Sequence[PollResult], *, escape: Escape = str, address: Escape = str) -> str:
+    """`/poll`: one line per feed checked (`address` shows a feed's URL on the platform)."""
+    lines = [f"Checked {plural(len(results), 'feed')}:"]
+    lines += [f"• {address(result.source)}: {escape(result.summary)}" for result in results]
+    return "\n".join(lines)
+
+
+def feed_status_lines(
+    status: FeedStatus,
+    *,
+    escape: Escape = str,
+    address: Escape = str,
+    when: When | None = None,
+    poll: str = "/poll",
+) -> tuple[str, list[str]]:
+    """`/feed status` for one feed: its heading and its lines, the same on every platform (the
+    front end puts them in an embed field, a block or the terminal)."""
+    shown = when or (lambda at, never: moment(at, never=never))
+    heading = f"{escape(status.title or 'Feed')} — {address(status.source)}"
+    lines = [
+        f"Next check: disabled (410 Gone; {poll} tries it again)"
+        if status.disabled
+        else f"Next check: {shown(status.next_check, 'soon')}",
+        f"Last check: {shown(status.last_check, 'not since start-up')}"
+        f" · last success: {shown(status.last_success, 'never')}"
+        f" · issues known: {status.entries}",
+    ]
+    if status.fetch_url != status.source:
+        lines.append(f"Moved permanently to {address(status.fetch_url)}")
+    if status.last_error:
+        lines.append(
+            f"Last error ({shown(status.last_error_at, 'just now')}):"
+            f" {escape(cut(status.last_error, 200))}"
+            + (f" · {plural(status.failures, 'failure')} in a row" if status.failures else "")
+        )
+    lines += [f"Not yet announced in {escape(cut(owed, 150))}" for owed in status.undelivered]
+    return heading, lines

@@ -22,7 +22,7 @@ from bot.text import (
     GENERIC_APOLOGY,
     closed_reply,
     credits_text,
-    plural,
+    poll_text,
     suggested_before,
     why_text,
 )
@@ -196,10 +196,7 @@ class Console:
         if rest:
             raise UsageError("/poll takes no arguments.")
         watcher = self._require_watcher()
-        results = await watcher.poll_now(self.member)
-        lines = [f"Checked {plural(len(results), 'feed')}:"]
-        lines += [f"  {result.source}: {result.summary}" for result in results]
-        self.say("\n".join(lines))
+        self.say(poll_text(await watcher.poll_now(self.member)))
 
     async def _feed(self, rest: str) -> None:
         if rest.lower() != "status":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot import text
 from bot.models import Announcement, Shortlist, Tally
 from bot.status import FeedStatus
-from bot.text import credits_line, cycle_title, day, moment, plural, votes_label
+from bot.text import credits_line, cycle_title, day, plural, votes_label
 
 
 def tally_line(tally: Tally) -> str:
@@ -26,26 +27,8 @@ def announcement(item: Announcement) -> str:
 
 
 def feed_status(status: FeedStatus) -> str:
-    title = f" ({status.title})" if status.title else ""
-    state = (
-        "disabled (/poll tries it again)"
-        if status.disabled
-        else f"next check {moment(status.next_check)}"
-    )
-    lines = [
-        f"Feed {status.source}{title}: {state}",
-        f"  last check: {moment(status.last_check, never='not since start-up')}"
-        f" · last success: {moment(status.last_success)} · issues known: {status.entries}",
-    ]
-    if status.fetch_url != status.source:
-        lines.append(f"  moved permanently to {status.fetch_url}")
-    if status.last_error:
-        lines.append(
-            f"  last error ({moment(status.last_error_at)}): {status.last_error}"
-            + (f" · {plural(status.failures, 'failure')} in a row" if status.failures else "")
-        )
-    lines += [f"  not yet announced in {owed}" for owed in status.undelivered]
-    return "\n".join(lines)
+    heading, lines = text.feed_status_lines(status)
+    return "\n".join([f"Feed {heading}", *(f"  {line}" for line in lines)])
 
 
 def shortlist(shortlist: Shortlist) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import discord
 
+from bot import text
 from bot.models import Announcement, Author, PollResult, Shortlist, Tally
 from bot.status import FeedStatus
 from bot.text import credits_line, cut, cycle_title, day, plural, votes_with_split
@@ -105,9 +106,7 @@ def announcement_embed(announcement: Announcement) -> discord.Embed:
 
 
 def poll_text(results: list[PollResult]) -> str:
-    lines = [f"Checked {plural(len(results), 'feed')}:"]
-    lines += [f"• `{cut(result.source, 200)}`: {escape(result.summary)}" for result in results]
-    return "\n".join(lines)
+    return text.poll_text(results, escape=escape, address=_address)
 
 
 def status_embed(statuses: list[FeedStatus]) -> discord.Embed:
@@ -115,27 +114,20 @@ def status_embed(statuses: list[FeedStatus]) -> discord.Embed:
     if not statuses:
         embed.description = "No feeds are configured (FEED_URLS)."
     for status in statuses[:25]:
-        lines = [
-            f"Last check: {_when(status.last_check, 'not since start-up')}",
-            f"Last success: {_when(status.last_success, 'never')}",
-            "Next check: disabled (410 Gone; /poll tries again)"
-            if status.disabled
-            else f"Next check: {_when(status.next_check, 'soon')}",
-            f"Issues known: {status.entries}",
-        ]
-        if status.fetch_url != status.source:
-            lines.append(f"Moved to: `{cut(status.fetch_url, 200)}`")
-        if status.last_error:
-            lines.append(
-                f"Last error: {escape(cut(status.last_error, 200))} ({status.failures} in a row)"
-            )
-        lines += [
-            f"Not yet announced in {escape(cut(owed, 150))}" for owed in status.undelivered[:5]
-        ]
-        name = cut(f"{status.title or 'Feed'} — {status.source}", 256)
-        embed.add_field(name=name, value=cut("\n".join(lines), 1024), inline=False)
+        heading, lines = text.feed_status_lines(  # a field's name shows no code span
+            status, escape=escape, address=_plain_address, when=_when
+        )
+        embed.add_field(name=cut(heading, 256), value=cut("\n".join(lines), 1024), inline=False)
     return embed
 
 
-def _when(moment: datetime | None, otherwise: str) -> str:
+def _address(url: str) -> str:
+    return f"`{cut(url, 200)}`"
+
+
+def _plain_address(url: str) -> str:
+    return cut(url, 200)
+
+
+def _when(moment: datetime | None, otherwise: str) -> str:  # Discord shows it in local time
     return discord.utils.format_dt(moment, "R") if moment is not None else otherwise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import text
 from bot.models import Announcement, Author, PollResult, Shortlist, Tally
 from bot.settings import SlackSettings
 from bot.status import FeedStatus
@@ -13,7 +14,6 @@ from bot.text import (
     cut,
     cycle_title,
     day,
-    moment,
     plural,
     votes_label,
     votes_with_split,
@@ -145,9 +145,7 @@ def as_written(text: str) -> list[Block]:
 
 
 def poll(results: list[PollResult]) -> str:
-    lines = [f"Checked {plural(len(results), 'feed')}:"]
-    lines += [f"• `{escape(result.source)}`: {escape(result.summary)}" for result in results]
-    return "\n".join(lines)
+    return text.poll_text(results, escape=escape, address=_address)
 
 
 def feed_status(statuses: list[FeedStatus], command: str = "/shortlist") -> tuple[str, list[Block]]:
@@ -157,23 +155,12 @@ def feed_status(statuses: list[FeedStatus], command: str = "/shortlist") -> tupl
     if not statuses:
         blocks.append(_mrkdwn("No feeds are configured (FEED_URLS)."))
     for status in statuses[: MAX_BLOCKS - 1]:
-        state = (
-            f"disabled (410 Gone; `{command} poll` tries again)"
-            if status.disabled
-            else f"next check {moment(status.next_check)}"
+        heading, lines = text.feed_status_lines(
+            status, escape=escape, address=_address, poll=f"`{command} poll`"
         )
-        lines = [
-            f"*{escape(status.title or 'Feed')}* `{escape(status.source)}`: {state}",
-            f"last check {moment(status.last_check, never='not since start-up')} · "
-            f"last success {moment(status.last_success)} · issues known {status.entries}",
-        ]
-        if status.fetch_url != status.source:
-            lines.append(f"moved to `{escape(status.fetch_url)}`")
-        if status.last_error:
-            lines.append(
-                f"last error ({moment(status.last_error_at)}): {escape(status.last_error)}"
-                f" · {plural(status.failures, 'failure')} in a row"
-            )
-        lines += [f"not yet announced in {escape(owed)}" for owed in status.undelivered]
-        blocks.append(_mrkdwn("\n".join(lines)))
+        blocks.append(_mrkdwn("\n".join([f"*{heading}*", *lines])))
     return "Feed status", blocks
+
+
+def _address(url: str) -> str:
+    return f"`{escape(url)}`"

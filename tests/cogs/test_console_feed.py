@@ -51,7 +51,7 @@ async def test_console_announces_each_new_issue_once_and_rolls_the_cycle(tmp_pat
         feed.write_bytes(b"<html>this is not a feed</html>")
         broken = await command("/poll", f"{feed}: failed: not an RSS or Atom feed")
         assert "New issue" not in broken
-        status = await command("/feed status", "last error")
+        status = await command("/feed status", "Last error")
         assert "issues known: 3" in status
 
         closed = await command("/shortlist cycle 1", "suggested by alice")

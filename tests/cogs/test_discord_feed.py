@@ -60,6 +60,6 @@ async def test_poll_announces_new_issues_on_discord(tmp_path: Path, api: FakeDis
             )
             [field] = last_followup(api)["embeds"][0]["fields"]  # type: ignore[index]
             assert field["name"] == f"ML Monthly — {server.url('/feed')}"
-            assert "Issues known: 2" in field["value"]
+            assert "issues known: 2" in field["value"]
         finally:
             await harness.stop()
