@@ -73,6 +73,11 @@ class CardEdits:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def settled(self) -> None:
+        """Until every edit scheduled so far (and any they lead to) is made, at its own pace."""
+        while self._editing:
+            await asyncio.gather(*self._editing, return_exceptions=True)
+
     async def flush(self) -> None:
         """Make every pending edit now (at shutdown), so no card is left showing a stale count."""
         self._flushing.set()

@@ -38,6 +38,7 @@ from tests.fake_discord import (
 from tests.fake_slack import ANNOUNCE, fake_slack
 from tests.feeds import issue, rss2
 from tests.process import bot_environment
+from tests.waiting import eventually
 
 SHORT_RUNS = 4
 LONG_RUNS = 50
@@ -179,13 +180,8 @@ async def until(
     condition: Callable[[], bool], what: str, bot: Bot | None = None, within: float = 30.0
 ) -> None:
     """Wait for `condition`; on time-out, fail with the bot's log to see why."""
-    try:
-        async with asyncio.timeout(within):
-            while not condition():  # noqa: ASYNC110
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        log = bot.log()[-4000:] if bot is not None else ""
-        raise AssertionError(f"{what}: not within {within} s. The bot's log:\n{log}") from None
+    log = None if bot is None else (lambda: "The bot's log:\n" + bot.log()[-4000:])
+    await eventually(condition, within, what=what, context=log)
 
 
 async def announce_through_crashes(name: str, runs: int, workdir: Path) -> None:

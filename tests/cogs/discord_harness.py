@@ -23,32 +23,29 @@ from tests.fake_discord import (
 )
 
 CURATOR = Member("discord", "1", "owner", is_curator=True)
-_HANDLERS = (
-    "CommandTree-invoker",
-    "discord.py:",
-    "discord vote recovery",
-    "vote writer",  # reactions go to the ballot without a task each (bot.reactions)
-    "tally changes",
-    "self-vote answer",
-)
-_CARD_EDITS = ("refresh card",)
+# discord.py's own tasks for events, which it names (its library offers no idle hook), and the
+# recovery the client starts when it connects.
+_HANDLERS = ("CommandTree-invoker", "discord.py:", "discord vote recovery")
 TUNING = Tuning(card_refresh_seconds=0.2, guild_ready_timeout=0.01, http_host="127.0.0.1")
 
 
-async def settle(*, cards: bool = True) -> None:
-    """Wait for the tasks discord.py and the bot start for events (and, with `cards`, the
-    debounced card edits they schedule)."""
-    names = _HANDLERS + _CARD_EDITS if cards else _HANDLERS
+async def settle(app: App, *, cards: bool = True) -> None:
+    """Wait for the work events started: discord.py's handlers, then the services' own idle
+    hooks (votes counted and announced, and with `cards` the debounced card edits)."""
     for _ in range(100):
         current = asyncio.current_task()
         busy = [
             task
             for task in asyncio.all_tasks()
-            if task is not current and task.get_name().startswith(names)
+            if task is not current and task.get_name().startswith(_HANDLERS)
         ]
+        if busy:
+            await asyncio.wait(busy, timeout=5)
+        await app.ballot.reactions.settle()
+        if cards:
+            await app.cards.edits.settled()
         if not busy:
             return
-        await asyncio.wait(busy, timeout=5)
     raise AssertionError("the bot never settled")
 
 
@@ -91,7 +88,7 @@ class DiscordHarness:
         self.gateway("READY", ready())
         self.gateway("GUILD_CREATE", guild_create())
         await asyncio.wait_for(self.bot.wait_until_ready(), 5)
-        await settle()
+        await settle(self.app)
 
     async def stop(self) -> None:
         if self.app_given is None:
@@ -105,7 +102,7 @@ class DiscordHarness:
 
     async def send(self, event: str, data: dict[str, Any], *, cards: bool = True) -> None:
         self.gateway(event, data)
-        await settle(cards=cards)
+        await settle(self.app, cards=cards)
 
 
 def discord_settings(**settings: Any) -> DiscordSettings:

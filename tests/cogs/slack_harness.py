@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +25,9 @@ from tests.fake_slack import (
     form,
     signed,
 )
+from tests.waiting import eventually
 
 CURATOR_ID = "U0CORA"
-
-
-async def eventually(condition: Callable[[], object], within: float = 10.0) -> None:
-    """Wait for background work (Bolt runs listeners after the ack) to reach the fake."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
 
 
 class SlackHarness:

@@ -6,7 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from tests.cogs.test_discord_e2e import CORA, eventually
+from tests.cogs.test_discord_e2e import CORA
 from tests.cogs.test_discord_e2e import settings as discord_settings
 from tests.fake_discord import (
     ANNOUNCE_ID,
@@ -32,6 +32,7 @@ from tests.fake_slack import (
 )
 from tests.feeds import issue, rss2
 from tests.process import start_bot
+from tests.waiting import eventually
 
 ALICE = member(11, "alice")
 BOB = member(12, "bob")

@@ -177,7 +177,7 @@ async def test_reactions_count_once_per_member_and_the_card_catches_up(
     ]
     for event, data in burst:
         await harness.send(event, data, cards=False)
-    await settle()
+    await settle(harness.app)
 
     tally = (await harness.ballot.shortlist(CURATOR_MEMBER)).ranked[0]
     assert tally.votes == 1
@@ -262,7 +262,7 @@ async def test_a_deleted_suggestions_channel_withdraws_nothing(
     second = DiscordHarness(tmp_path / "bot.sqlite3", api)
     await second.start()
     try:
-        await settle()
+        await settle(second.app)
         shortlist = await second.ballot.shortlist(CURATOR_MEMBER)
         assert [t.votes for t in shortlist.ranked] == [1, 0]
         [alert] = api.find("POST", f"/channels/{CURATOR_CHANNEL_ID}/messages")

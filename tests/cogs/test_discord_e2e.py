@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.fake_discord import (
@@ -24,18 +23,12 @@ from tests.fake_discord import (
 )
 from tests.process import run_bot, start_bot
 from tests.servers import free_port
+from tests.waiting import eventually
 
 ALICE = member(11, "alice")
 BOB = member(12, "bob")
 CAROL = member(13, "carol")
 CORA = member(20, "cora", roles=(CURATOR_ROLE_ID,))
-
-
-async def eventually(condition: Callable[[], object], within: float = 20.0) -> None:
-    """Wait for the bot process to do something the fake server records."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
 
 
 def settings(server: FakeDiscordServer) -> dict[str, str]:

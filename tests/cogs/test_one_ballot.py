@@ -8,9 +8,10 @@ from bot.app import build
 from bot.models import Member
 from bot.settings import Settings
 from tests.cogs.discord_harness import TUNING, DiscordHarness, discord_settings, settle
-from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually, slack_settings
+from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, slack_settings
 from tests.fake_discord import SUGGESTIONS_ID, FakeDiscordAPI, member, option, reaction, slash
 from tests.fake_slack import SUGGESTIONS, fake_slack, reaction_event
+from tests.waiting import eventually
 
 ALICE = member(11, "alice")
 BOB = member(12, "bob")
@@ -65,7 +66,7 @@ async def test_a_link_on_both_platforms_is_one_suggestion_with_two_cards(
                     in fake.find("chat.update")[-1].args["blocks"][1]["elements"][0]["text"]
                 )
             )
-            await settle()
+            await settle(app)
             edits = api.find("PATCH", f"/channels/{SUGGESTIONS_ID}/messages/{discord_card}")
             votes = {f["name"]: f["value"] for f in edits[-1].json["embeds"][0]["fields"]}
             assert votes["Votes"] == "2 votes (Discord 1 · Slack 1)"

@@ -15,7 +15,7 @@ import pytest
 from multidict import CIMultiDict
 
 from bot.models import Announcement, Member
-from tests.cogs.slack_harness import CURATOR_ID, SlackHarness, eventually
+from tests.cogs.slack_harness import CURATOR_ID, SlackHarness
 from tests.fake_slack import (
     ANNOUNCE,
     BOT_USER_ID,
@@ -28,6 +28,7 @@ from tests.fake_slack import (
     reaction_event,
     signed,
 )
+from tests.waiting import eventually
 
 CURATOR = Member("slack", CURATOR_ID, "Cora", is_curator=True)
 

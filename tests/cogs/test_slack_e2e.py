@@ -8,7 +8,6 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.cogs.slack_harness import eventually
 from tests.fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -19,6 +18,7 @@ from tests.fake_slack import (
     signed,
 )
 from tests.process import read_until, start_bot
+from tests.waiting import eventually
 
 
 async def test_slack_http_mode_process_verifies_and_answers(tmp_path: Path) -> None:
