@@ -1,0 +1,71 @@
+"""Discord at the network edge: gateway payloads (`payloads`), a REST API that answers like
+Discord's (`api`), and two ways to reach it (`server`): discord.py's own HTTP choke points patched
+in-process, or a real local server (REST + gateway websocket) for end-to-end runs of
+`python -m bot`."""
+
+from tests.fake_discord.api import CHANNEL_ID_STR, Call, DiscordError, FakeDiscordAPI
+from tests.fake_discord.payloads import (
+    ANNOUNCE_ID,
+    ANNOUNCE_ROLE_ID,
+    APP_ID,
+    BOT_USER,
+    CHANNEL_ID,
+    CURATOR_CHANNEL_ID,
+    CURATOR_ROLE_ID,
+    GUILD_ID,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    NEWS_ID,
+    SUGGESTIONS_ID,
+    TOKEN,
+    guild_create,
+    member,
+    message_snowflake,
+    option,
+    reaction,
+    ready,
+    slash,
+    snowflake,
+    subcommand,
+    text_channel,
+    user,
+)
+from tests.fake_discord.server import (
+    FakeDiscordServer,
+    capture_at_choke_points,
+    fake_discord_server,
+)
+
+__all__ = [
+    "ANNOUNCE_ID",
+    "ANNOUNCE_ROLE_ID",
+    "APP_ID",
+    "BOT_USER",
+    "CHANNEL_ID",
+    "CHANNEL_ID_STR",
+    "CURATOR_CHANNEL_ID",
+    "CURATOR_ROLE_ID",
+    "GUILD_ID",
+    "MANAGE_GUILD",
+    "MEMBER_PERMISSIONS",
+    "NEWS_ID",
+    "SUGGESTIONS_ID",
+    "TOKEN",
+    "Call",
+    "DiscordError",
+    "FakeDiscordAPI",
+    "FakeDiscordServer",
+    "capture_at_choke_points",
+    "fake_discord_server",
+    "guild_create",
+    "member",
+    "message_snowflake",
+    "option",
+    "reaction",
+    "ready",
+    "slash",
+    "snowflake",
+    "subcommand",
+    "text_channel",
+    "user",
+]
