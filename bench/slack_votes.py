@@ -55,7 +55,7 @@ async def slack_figures(quick: bool, store: str = "sqlite") -> list[Figure]:
         )
         async with bench_app(store, TUNING, slack=settings) as app:
             assert app.slack is not None
-            app.slack.people.bot_user_id = "U0SHORTBOT"
+            app.slack.members.bot_user_id = "U0SHORTBOT"
             for user in users:
                 fake.add_user(f"A{user}", f"author-{user}")
             authors = lambda n: Member("slack", f"AU{n:05d}", f"author{n}")  # noqa: E731
@@ -83,7 +83,7 @@ async def slack_figures(quick: bool, store: str = "sqlite") -> list[Figure]:
             await _slack_rate(empty, warm)
             await _slack_rate(app.slack.app, warm)
             await until_edited(lambda: len(fake.find("chat.update")), len(cards))
-            await asyncio.gather(*(app.slack.people.who(app.slack.client, u) for u in users))
+            await asyncio.gather(*(app.slack.members.who(app.slack.client, u) for u in users))
             baseline = await _slack_rate(empty, bodies)
             ours = await _slack_rate(app.slack.app, bodies)
             stored = await app.database.fetch_one("SELECT COUNT(*) FROM votes")

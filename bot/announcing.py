@@ -15,8 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.ballot import Ballot
-from bot.basics import Clock, require_curator, utcnow
-from bot.errors import PostRefused
+from bot.clock import Clock, utcnow
+from bot.errors import PostRefused, require_curator
 from bot.models import Credit, Delivery, IssueRef, Member
 from bot.ports import AnnouncementPlatform, FeedStore
 

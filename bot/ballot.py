@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from functools import partial
 
-from bot.basics import Clock, notify, require_curator, utcnow
+from bot.clock import Clock, utcnow
 from bot.errors import (
     AlreadyFeatured,
     DuplicateSuggestion,
@@ -15,7 +15,9 @@ from bot.errors import (
     SuggestionLimitReached,
     UnknownCycle,
     UnknownSuggestion,
+    require_curator,
 )
+from bot.listeners import notify
 from bot.models import (
     Author,
     CardRef,

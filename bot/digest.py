@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.ballot import Ballot
-from bot.basics import Clock, utcnow
+from bot.clock import Clock, utcnow
 from bot.ports import BotState, DigestPlatform
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.models import Suggestion
+    from bot.models import Member, Suggestion
 
 
 class UserFacingError(Exception):
@@ -85,3 +85,9 @@ class PostRefused(Exception):
 class ChannelGone(Exception):
     """The card's whole channel no longer exists (or can't be found): not a member's or a
     moderator's decision about one suggestion, so nothing is withdrawn for it."""
+
+
+def require_curator(member: Member) -> None:
+    """Curators only: `NotCurator` for anyone else."""
+    if not member.is_curator:
+        raise NotCurator("Only curators can do that.")

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.basics import Clock
+from bot.clock import Clock
 from bot.models import Cast, Counted, Tally
 from bot.ports import BallotStore
 

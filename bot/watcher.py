@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.announcing import Announcer
-from bot.basics import Clock, require_curator, utcnow
-from bot.errors import UserFacingError
+from bot.clock import Clock, utcnow
+from bot.errors import UserFacingError, require_curator
 from bot.feeds import NotAFeed, parse_feed
 from bot.fetching import FeedFetcher, FeedGone, Fetched, FetchError
 from bot.models import (

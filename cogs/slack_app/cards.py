@@ -14,7 +14,7 @@ from bot.errors import CardGone, CardRefused, ChannelGone
 from bot.models import CardRef, Member, Tally
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
-from cogs.slack_app.people import People, slack_error
+from cogs.slack_app.members import Members, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ class SlackCards:
     place = "Slack"
     bulk_edit_seconds = 1.2  # chat.update is Tier 3: about 50 a minute
 
-    def __init__(self, client: AsyncWebClient, people: People, vote_reaction: str) -> None:
+    def __init__(self, client: AsyncWebClient, members: Members, vote_reaction: str) -> None:
         self._client = client
-        self._people = people
+        self._members = members
         self.vote_reaction = vote_reaction
 
     def is_vote(self, reaction: str) -> bool:
@@ -146,8 +146,8 @@ class SlackCards:
         for reaction in (response.get("message") or {}).get("reactions") or []:
             if self.is_vote(reaction.get("name", "")):
                 users.update(reaction.get("users") or [])
-        users.discard(self._people.bot_user_id or "")  # the bot's own reaction is the button
+        users.discard(self._members.bot_user_id or "")  # the bot's own reaction is the button
         return [
-            await self._people.member(self._client, user, curator_check=False)
+            await self._members.member(self._client, user, curator_check=False)
             for user in sorted(users)
         ]

@@ -22,7 +22,7 @@ from bot.text import closed_reply, credits_text, why_text
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import escape
-from cogs.slack_app.people import People
+from cogs.slack_app.members import Members
 
 # `<https://…>` or `<https://…|label>`: how Slack sends a link when it escapes command text.
 _ESCAPED_LINK = re.compile(r"^<(?P<url>[^|>]+)(?:\|[^>]*)?>$")
@@ -63,14 +63,14 @@ class Commands:
         watcher: FeedWatcher | None,
         announcer: Announcer,
         settings: SlackSettings,
-        people: People,
+        members: Members,
     ) -> None:
         self.ballot = ballot
         self.cards = cards
         self.watcher = watcher
         self.announcer = announcer
         self.settings = settings
-        self.people = people
+        self.members = members
 
     async def suggest(
         self, ack: AsyncAck, command: Command, respond: AsyncRespond, client: AsyncWebClient
@@ -82,7 +82,7 @@ class Commands:
         url, note = split_suggestion(rest if anyway else text)
         if not url:
             raise UsageError("Give the link to suggest.")
-        member = await self.people.member(client, command["user_id"], curator_check=True)
+        member = await self.members.member(client, command["user_id"], curator_check=True)
         if not anyway and url.lower() in ("withdraw", "note"):  # their own, by its number
             number_text, _, text = note.partition(" ")
             number = positive(number_text, "suggestion number")
@@ -102,7 +102,7 @@ class Commands:
     ) -> None:
         await ack()
         request = parse_shortlist(command.get("text", ""))
-        member = await self.people.member(client, command["user_id"], curator_check=True)
+        member = await self.members.member(client, command["user_id"], curator_check=True)
         if request.action == "poll":
             results = await self._require_watcher().poll_now(member)
             await respond(text=blocks.poll(results), response_type="ephemeral")

@@ -35,7 +35,7 @@ from cogs.slack_app.cards import SlackCards, find_marked
 from cogs.slack_app.commands import Commands
 from cogs.slack_app.http_guard import RequestGuard
 from cogs.slack_app.listeners import register
-from cogs.slack_app.people import People, slack_error
+from cogs.slack_app.members import Members, slack_error
 from cogs.slack_app.reactions import Reactions
 
 log = logging.getLogger(__name__)
@@ -88,15 +88,15 @@ class SlackFrontEnd:
             # the bot's own reactions, and every other message.
             ignoring_self_events_enabled=False,
         )
-        self.people = People(settings)
+        self.members = Members(settings)
         self.cards = cards
-        self.card_platform = SlackCards(self.client, self.people, settings.vote_reaction)
-        self.reactions = Reactions(ballot, self.client, self.card_platform, self.people, cards)
+        self.card_platform = SlackCards(self.client, self.members, settings.vote_reaction)
+        self.reactions = Reactions(ballot, self.client, self.card_platform, self.members, cards)
         # A member who reacted to their own card hears it didn't count (wired by bot.app).
         self.answer_self_vote = self.reactions.explain_self_vote
         self.registered = register(
             self.app,
-            Commands(ballot, cards, watcher, announcer, settings, self.people),
+            Commands(ballot, cards, watcher, announcer, settings, self.members),
             self.reactions,
             settings.commands,
         )
@@ -174,7 +174,7 @@ class SlackFrontEnd:
             except (OSError, aiohttp.ClientError, TimeoutError) as error:
                 failure = f"{type(error).__name__}: {error}"
             else:
-                self.people.bot_user_id = identity.get("user_id")
+                self.members.bot_user_id = identity.get("user_id")
                 log.info(
                     "Connected to Slack workspace %s as %s",
                     identity.get("team"),

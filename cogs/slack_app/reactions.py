@@ -15,7 +15,7 @@ from bot.models import CardRef, Cast
 from bot.text import SELF_VOTE
 from cogs.slack_app.blocks import PLATFORM, escape
 from cogs.slack_app.cards import SlackCards
-from cogs.slack_app.people import People, slack_error
+from cogs.slack_app.members import Members, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +28,14 @@ class Reactions:
         ballot: Ballot,
         client: AsyncWebClient,
         cards: SlackCards,
-        people: People,
-        service: CardService,
+        members: Members,
+        card_service: CardService,
     ) -> None:
         self.ballot = ballot
         self.client = client
         self.cards = cards
-        self.people = people
-        self.service = service
+        self.members = members
+        self.card_service = card_service
 
     def _card(self, event: dict[str, Any], context: AsyncBoltContext) -> CardRef | None:
         item = event.get("item") or {}
@@ -43,7 +43,7 @@ class Reactions:
             return None
         if not self.cards.is_vote(event.get("reaction", "")):
             return None
-        if event.get("user") in (context.bot_user_id, self.people.bot_user_id):
+        if event.get("user") in (context.bot_user_id, self.members.bot_user_id):
             return None  # the bot's own reaction is only the button
         return CardRef(PLATFORM, item["channel"], item["ts"])
 
@@ -68,7 +68,7 @@ class Reactions:
         card = self._card(event, context)
         if card is None:
             return
-        voter = await self.people.member(client, event["user"], curator_check=False)
+        voter = await self.members.member(client, event["user"], curator_check=False)
         self.ballot.reactions.take(Cast(PLATFORM, voter.id, added, card, bot=voter.is_bot))
 
     async def explain_self_vote(self, cast: Cast) -> None:
@@ -87,4 +87,4 @@ class Reactions:
         """A deleted card withdraws its suggestion, as on Discord."""
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
         if event.get("subtype") == "message_deleted" and ts and event.get("channel"):
-            await self.service.card_deleted(CardRef(PLATFORM, event["channel"], str(ts)))
+            await self.card_service.card_deleted(CardRef(PLATFORM, event["channel"], str(ts)))

@@ -1,28 +1,14 @@
-"""What the core's services share: the clock, the curator check, and telling listeners."""
+"""Telling a service's listeners of a change (a tally, a rollover, a new suggestion)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
 from typing import TypeVar
-
-from bot.errors import NotCurator
-from bot.models import Member
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Event = TypeVar("Event")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def require_curator(member: Member) -> None:
-    if not member.is_curator:
-        raise NotCurator("Only curators can do that.")
 
 
 async def notify(listeners: Iterable[Callable[[Event], Awaitable[None]]], event: Event) -> None:

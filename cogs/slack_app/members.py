@@ -27,8 +27,9 @@ def slack_error(error: SlackApiError) -> str:
     return f"HTTP {error.response.status_code}"
 
 
-class People:
-    """Curators are listed users or members of the curators' user group."""
+class Members:
+    """Slack users as members of the community: their names, whether they are bots, and whether
+    they are curators (listed users, or members of the curators' user group)."""
 
     def __init__(self, settings: SlackSettings) -> None:
         self._curator_ids = frozenset(settings.curator_user_ids)
