@@ -67,6 +67,18 @@ async def test_the_bot_keeps_working_after_the_server_drops_its_connections(
         assert not app.lock.lost.is_set()
 
 
+async def drop_the_lock_session(url: str) -> None:
+    """The server drops the active bot's lock connection (a restart, a network cut)."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name LIKE 'shortlist (pid %'"
+        )
+    finally:
+        await connection.close()
+
+
 async def terminate_connections(url: str) -> None:
     connection = await asyncpg.connect(url)
     try:
@@ -215,14 +227,7 @@ async def test_a_bot_that_lost_the_lock_announces_nothing_at_once(postgres_url: 
             feed.id, entry, announced=True, targets=[("console", "console")], now=now
         )
         other = PostgresLeader(postgres_url)
-        connection = await asyncpg.connect(postgres_url)
-        try:
-            await connection.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE application_name LIKE 'shortlist (pid %'"
-            )
-        finally:
-            await connection.close()
+        await drop_the_lock_session(postgres_url)
         await asyncio.wait_for(other.acquire(), 5)
         try:
             await app.announcer.deliver()
@@ -236,14 +241,7 @@ async def test_a_bot_that_lost_the_lock_announces_nothing_at_once(postgres_url: 
 async def test_a_bot_whose_lock_was_taken_over_is_told_to_stop(postgres_url: str) -> None:
     async with built(settings_on(postgres_url)) as app:
         other = PostgresLeader(postgres_url)
-        connection = await asyncpg.connect(postgres_url)
-        try:  # the server drops the active bot's lock connection, and another bot is quicker
-            await connection.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE application_name LIKE 'shortlist (pid %'"
-            )
-        finally:
-            await connection.close()
+        await drop_the_lock_session(postgres_url)  # and another bot is quicker
         await asyncio.wait_for(other.acquire(), 5)
         await asyncio.wait_for(app.lock.lost.wait(), 10)
         other.release()
