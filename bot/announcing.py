@@ -44,7 +44,7 @@ class Announcer:
         self._ballot = ballot
         self._clock = clock
         # Asked right before each rollover and post: a standby that took over in the meantime
-        # is the one to make them (bot.ports.BotLock.confirm).
+        # is the one to make them (the bot's lock's `confirm`, storage.lock.BotLock).
         self._still_leading = still_leading
         self._platforms: dict[str, AnnouncementPlatform] = {}
         self._lock = asyncio.Lock()  # one delivery round at a time: nothing is posted twice
@@ -132,8 +132,8 @@ class Announcer:
             log.exception("Delivering announcements to %s failed", platform.name)
 
     async def _post(self, delivery: Delivery) -> None:
-        """Post once: marked in flight first; one found in flight is looked for before a post,
-        once its request can no longer land (a slow platform may accept it late)."""
+        """Post once: marked in flight first. One found in flight is looked for first, and
+        posted again only once its platform says a late acceptance can no longer land."""
         announcement = delivery.announcement
         platform = self._platforms[delivery.platform]
         where = (announcement.entry_id, delivery.platform, delivery.channel_id)
