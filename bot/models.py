@@ -255,10 +255,6 @@ class Delivery:
     started_at: datetime | None = None  # a post was started: it may have gone out before a crash
 
     @property
-    def in_flight(self) -> bool:
-        return self.started_at is not None
-
-    @property
     def key(self) -> str:
         """Names this announcement on the platforms (Discord's nonce, Slack's metadata)."""
         return f"shortlist-issue-{self.announcement.entry_id}"
