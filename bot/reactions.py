@@ -56,6 +56,9 @@ class ReactionVotes:
         now = self._clock()
         counted = await self._store.count(cast, now)
         self._counted((cast, now), counted)
+        announcing = self._announcing
+        if counted.changed and announcing is not None and not announcing.done():
+            await asyncio.shield(announcing)  # its listeners have heard by the time it returns
         return counted
 
     async def settle(self) -> None:
