@@ -23,7 +23,13 @@ import asyncpg
 
 from storage.lock import DatabaseInUse, lock_path
 from storage.migrating import migrations
-from storage.postgres import connect, is_database_url, redacted, schema_of
+from storage.postgres import (
+    PostgresTransaction,
+    connect,
+    is_database_url,
+    redacted,
+    schema_of,
+)
 from storage.sql import Row, UnusableDatabase
 from storage.sqlite import SqliteDatabase
 
@@ -66,9 +72,8 @@ class _SqliteSource:
         row = await self._database.fetch_one(sql)
         return int(row[0]) if row is not None else 0
 
-    async def chunks(self, sql: str) -> AsyncIterator[list[Row]]:
-        async for rows in self._database.chunks(sql, CHUNK):
-            yield rows
+    def chunks(self, sql: str) -> AsyncIterator[list[Row]]:
+        return self._database.chunks(sql, CHUNK)
 
 
 @asynccontextmanager
@@ -149,10 +154,8 @@ class _PostgresSource:
     async def number(self, sql: str) -> int:
         return int(await self._connection.fetchval(sql))
 
-    async def chunks(self, sql: str) -> AsyncIterator[list[Row]]:
-        cursor = await self._connection.cursor(sql)
-        while rows := await cursor.fetch(CHUNK):
-            yield rows
+    def chunks(self, sql: str) -> AsyncIterator[list[Row]]:
+        return PostgresTransaction(self._connection).chunks(sql, CHUNK)
 
 
 @asynccontextmanager

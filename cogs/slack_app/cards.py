@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import CardGone, CardRefused, ChannelGone
 from bot.models import CardRef, Member, Tally
 from cogs.slack_app import blocks
-from cogs.slack_app.blocks import PLATFORM
+from cogs.slack_app.blocks import PLATFORM, Block
 from cogs.slack_app.members import Members, slack_error
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,24 @@ async def find_marked(
             return None
 
 
+async def post_marked(
+    client: AsyncWebClient,
+    channel_id: str,
+    text: str,
+    content: list[Block],
+    event_type: str,
+    key: str,
+) -> AsyncSlackResponse:
+    """Post a message carrying `key` in its metadata, so `find_marked` finds it after a crash."""
+    return await client.chat_postMessage(
+        channel=channel_id,
+        text=text,
+        blocks=content,
+        unfurl_links=False,
+        metadata={"event_type": event_type, "event_payload": {"key": key}},
+    )
+
+
 class SlackRefusal(CardRefused):
     """A refusal written in Slack markup (a `<#channel>` link): sent without escaping."""
 
@@ -72,12 +91,8 @@ class SlackCards:
     async def post_card(self, channel_id: str, tally: Tally, key: str) -> CardRef:
         fallback, card_blocks = blocks.card(tally, self.vote_reaction)
         try:
-            posted = await self._client.chat_postMessage(
-                channel=channel_id,
-                text=fallback,
-                blocks=card_blocks,
-                unfurl_links=False,
-                metadata={"event_type": CARD_EVENT, "event_payload": {"key": key}},
+            posted = await post_marked(
+                self._client, channel_id, fallback, card_blocks, CARD_EVENT, key
             )
         except SlackApiError as error:
             reason = slack_error(error)

@@ -31,7 +31,7 @@ from bot.text import fill_template
 from bot.watcher import FeedWatcher
 from cogs.slack_app import blocks
 from cogs.slack_app.blocks import PLATFORM
-from cogs.slack_app.cards import SlackCards, find_marked
+from cogs.slack_app.cards import SlackCards, find_marked, post_marked
 from cogs.slack_app.commands import Commands
 from cogs.slack_app.http_guard import RequestGuard
 from cogs.slack_app.listeners import register
@@ -224,12 +224,8 @@ class SlackFrontEnd:
                 announcement, self._settings.commands.suggest, group
             )
         try:
-            posted = await self.client.chat_postMessage(
-                channel=channel_id,
-                text=text,
-                blocks=announcement_blocks,
-                unfurl_links=False,
-                metadata={"event_type": ANNOUNCEMENT_EVENT, "event_payload": {"key": key}},
+            posted = await post_marked(
+                self.client, channel_id, text, announcement_blocks, ANNOUNCEMENT_EVENT, key
             )
         except SlackApiError as error:  # Slack answered: nothing was posted
             raise PostRefused(slack_error(error)) from error

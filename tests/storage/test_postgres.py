@@ -69,22 +69,19 @@ async def test_the_bot_keeps_working_after_the_server_drops_its_connections(
 
 async def drop_the_lock_session(url: str) -> None:
     """The server drops the active bot's lock connection (a restart, a network cut)."""
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name LIKE 'shortlist (pid %'"
-        )
-    finally:
-        await connection.close()
+    await _terminate(url, "application_name LIKE 'shortlist (pid %'")
 
 
 async def terminate_connections(url: str) -> None:
+    """The server drops every connection to the database but this one (a restart, a failover)."""
+    await _terminate(url, "datname = current_database() AND pid != pg_backend_pid()")
+
+
+async def _terminate(url: str, which: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid != pg_backend_pid()"
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {which}"
         )
     finally:
         await connection.close()
